@@ -1,0 +1,139 @@
+"""golive's configuration: environment variables or a ``.env`` file (pydantic-settings).
+
+Names follow the external contract in the architecture page. Secrets are ``SecretStr`` so they
+never print; a missing or malformed setting becomes one sentence naming the variable
+(:func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str | None = Field(None, validation_alias=_env("GOLIVE_DATABASE_URL"))
+    secret_keys: SecretStr | None = Field(None, validation_alias=_env("GOLIVE_SECRET_KEYS"))
+    public_url: str = Field("http://localhost:3000", validation_alias=_env("GOLIVE_PUBLIC_URL"))
+    port: int = Field(3000, ge=1, le=65535, validation_alias=_env("GOLIVE_PORT"))
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("golive", appauthor=False)),
+        validation_alias=_env("GOLIVE_DATA_DIR"),
+    )
+    timezone: str = Field("UTC", validation_alias=_env("GOLIVE_TIMEZONE"))
+    workspace: str = Field("local", validation_alias=_env("GOLIVE_WORKSPACE"))
+    log_level: str = Field("INFO", validation_alias=_env("GOLIVE_LOG_LEVEL"))
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_SECRET")
+    )
+    discord_bot_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_BOT_TOKEN"))
+
+    jitsi_url: str = Field("https://meet.jit.si", validation_alias=_env("GOLIVE_JITSI_URL"))
+    jitsi_app_id: str | None = Field(None, validation_alias=_env("GOLIVE_JITSI_APP_ID"))
+    jitsi_app_secret: SecretStr | None = Field(
+        None, validation_alias=_env("GOLIVE_JITSI_APP_SECRET")
+    )
+    jitsi_jaas_key_id: str | None = Field(None, validation_alias=_env("GOLIVE_JITSI_JAAS_KEY_ID"))
+    jitsi_jaas_private_key: SecretStr | None = Field(
+        None, validation_alias=_env("GOLIVE_JITSI_JAAS_PRIVATE_KEY")
+    )
+
+    @field_validator("public_url", "jitsi_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone such as Europe/Berlin or UTC") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value or None
+
+    def __repr__(self) -> str:  # pydantic's repr already masks SecretStr; keep it short too
+        return f"Settings(public_url={self.public_url!r}, port={self.port!r})"
+
+    @property
+    def chat_configured(self) -> bool:
+        return bool(
+            (self.slack_bot_token and self.slack_signing_secret)
+            or self.slack_app_token
+            or (self.slack_client_id and self.slack_client_secret)
+            or self.discord_bot_token
+        )
+
+    @cached_property
+    def environment(self) -> dict[str, str]:
+        """``.env`` values under the real environment, for per-platform settings."""
+        values = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+        values.update(os.environ)
+        return values
+
+    def platform_setting(self, platform: str, suffix: str) -> str | None:
+        """``GOLIVE_<PLATFORM>_<SUFFIX>`` (CLIENT_ID, CLIENT_SECRET, API_URL, ...)."""
+        return self.environment.get(f"GOLIVE_{platform.upper()}_{suffix}") or None
+
+
+_NAMES = {
+    name: (
+        field.validation_alias.choices[0]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name
+    )
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings or raise SettingsError with one sentence per problem, naming variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            variable = _NAMES.get(field, field)
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(
+                f"{variable} {message}"
+                if message.startswith(("must", "is"))
+                else f"{variable}: {message}"
+            )
+        raise SettingsError("; ".join(problems) + ".") from None

@@ -1,0 +1,249 @@
+"""What every platform module offers, so services and views never branch on a platform's name.
+
+A provider class declares itself with class attributes (name, kind, auth style, default
+endpoints, scopes, capabilities) and implements the protocol of its kind. The registry in
+``providers/__init__.py`` finds it by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import SecretStr
+
+
+class Kind(StrEnum):
+    LIVESTREAM = "livestream"
+    MEETING = "meeting"
+
+
+class AuthStyle(StrEnum):
+    OAUTH_PKCE = "oauth_pkce"  # authorization code + PKCE, refresh tokens
+    CLIENT_CREDENTIALS = "client_credentials"  # server-to-server grant
+    STREAM_KEY = "stream_key"  # admin pastes an ingest URL + key
+    NONE = "none"  # nothing to connect (public Jitsi)
+
+
+class Capability(StrEnum):
+    CREATE_BROADCAST = "can_create_broadcast"
+    START_BROADCAST = "can_start_broadcast"
+    STOP_BROADCAST = "can_stop_broadcast"
+    CREATE_MEETING = "can_create_meeting"
+    UPDATE_MEETING = "can_update_meeting"
+    DELETE_MEETING = "can_delete_meeting"
+    PER_PERSON_LINKS = "per_person_links"
+    CHAT_READ = "chat_read"
+    CHAT_DELETE = "chat_delete"
+    BAN = "ban"
+    TIMEOUT = "timeout"
+    VIEWER_COUNT = "viewer_count"
+    RECORDING = "recording"
+
+
+class BroadcastState(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    LIVE = "live"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URLs of one platform; the API base includes the version path the platform documents."""
+
+    api_url: str
+    auth_url: str | None = None
+    token_url: str | None = None
+
+    @classmethod
+    def from_env(cls, platform: str, defaults: Endpoints, env: dict[str, str] | None = None):
+        """Apply ``GOLIVE_<PLATFORM>_API_URL`` / ``_AUTH_URL`` / ``_TOKEN_URL`` overrides."""
+        env = dict(os.environ) if env is None else env
+        prefix = f"GOLIVE_{platform.upper()}_"
+        return cls(
+            api_url=(env.get(prefix + "API_URL") or defaults.api_url).rstrip("/"),
+            auth_url=env.get(prefix + "AUTH_URL") or defaults.auth_url,
+            token_url=env.get(prefix + "TOKEN_URL") or defaults.token_url,
+        )
+
+
+@dataclass
+class Credentials:
+    """A connection's secrets. ``repr`` never shows them."""
+
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)  # e.g. ingest url/key, page token
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(access_token={'***' if self.access_token else None}, "
+            f"refresh_token={'***' if self.refresh_token else None}, "
+            f"expires_at={self.expires_at!r}, scopes={self.scopes!r}, "
+            f"extra_keys={sorted(self.extra)!r})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the vault; only ever handed to the vault's encrypt."""
+        return {
+            "access_token": self.access_token.get_secret_value() if self.access_token else None,
+            "refresh_token": self.refresh_token.get_secret_value() if self.refresh_token else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "scopes": list(self.scopes),
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Credentials:
+        return cls(
+            access_token=SecretStr(data["access_token"]) if data.get("access_token") else None,
+            refresh_token=SecretStr(data["refresh_token"]) if data.get("refresh_token") else None,
+            expires_at=datetime.fromisoformat(data["expires_at"])
+            if data.get("expires_at")
+            else None,
+            scopes=tuple(data.get("scopes") or ()),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+#: Called with fresh credentials whenever a provider refreshed a token, so it is persisted.
+OnRefresh = Callable[[Credentials], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Everything a provider needs from outside: endpoints and the app's own OAuth client."""
+
+    endpoints: Endpoints
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BroadcastRequest:
+    title: str
+    description: str = ""
+    scheduled_start: datetime | None = None
+    record: bool = False
+    privacy: str = "public"
+
+
+@dataclass
+class BroadcastHandle:
+    """One platform's side of a broadcast, as the service stores it."""
+
+    remote_id: str
+    state: BroadcastState
+    watch_url: str | None = None
+    ingest_url: str | None = None
+    stream_key: SecretStr | None = None
+    data: dict[str, str] = field(default_factory=dict)  # platform ids needed later
+    quota_used: int = 0
+    message: str | None = None  # a platform's note, e.g. "waiting for the encoder"
+
+    def __repr__(self) -> str:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["stream_key"] = "***" if self.stream_key else None
+        inner = ", ".join(f"{k}={v!r}" for k, v in fields.items())
+        return f"BroadcastHandle({inner})"
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    title: str
+    start: datetime | None = None
+    duration_minutes: int = 60
+    record: bool = False
+    timezone: str = "UTC"
+
+
+@dataclass
+class MeetingHandle:
+    remote_id: str
+    join_url: str
+    host_url: SecretStr | None = None  # a host's start link is a secret
+    passcode: SecretStr | None = None
+    data: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"MeetingHandle(remote_id={self.remote_id!r}, join_url={self.join_url!r}, "
+            f"host_url={'***' if self.host_url else None}, "
+            f"passcode={'***' if self.passcode else None})"
+        )
+
+
+class Provider:
+    """Common class attributes; concrete providers also implement one protocol below."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    kind: ClassVar[Kind]
+    auth_style: ClassVar[AuthStyle]
+    default_endpoints: ClassVar[Endpoints]
+    scopes: ClassVar[tuple[str, ...]] = ()
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: documented request budget we pace ourselves to: (requests, per seconds)
+    rate_limit: ClassVar[tuple[int, float]] = (10, 1.0)
+    #: extra parameters the platform's authorize endpoint needs (e.g. access_type=offline)
+    authorize_params: ClassVar[dict[str, str]] = {}
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+
+@runtime_checkable
+class LivestreamProvider(Protocol):
+    async def create_broadcast(self, request: BroadcastRequest) -> BroadcastHandle: ...
+
+    async def start_broadcast(self, handle: BroadcastHandle) -> BroadcastHandle: ...
+
+    async def stop_broadcast(self, handle: BroadcastHandle) -> BroadcastHandle: ...
+
+    async def refresh_status(self, handle: BroadcastHandle) -> BroadcastHandle: ...
+
+
+@runtime_checkable
+class MeetingProvider(Protocol):
+    async def create_meeting(self, request: MeetingRequest) -> MeetingHandle: ...
+
+    async def delete_meeting(self, handle: MeetingHandle) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    platform: str
+    remote_id: str
+    author: str
+    author_id: str
+    text: str
+    sent_at: datetime
+
+
+@runtime_checkable
+class ChatSource(Protocol):
+    async def read_chat(
+        self, handle: BroadcastHandle, cursor: str | None
+    ) -> tuple[list[ChatMessage], str | None, float]: ...
+
+
+@runtime_checkable
+class Moderation(Protocol):
+    async def delete_message(self, handle: BroadcastHandle, message_id: str) -> None: ...
+
+    async def ban(self, handle: BroadcastHandle, author_id: str, seconds: int | None) -> None: ...
+
+
+@runtime_checkable
+class ViewerStats(Protocol):
+    async def viewer_count(self, handle: BroadcastHandle) -> int | None: ...

@@ -1,0 +1,134 @@
+"""OAuth 2.0 authorization code with PKCE (S256) through authlib's httpx client.
+
+Only the protocol lives here: building the authorize URL, exchanging the code and refreshing.
+Where state is stored, how it is bound to a chat user and how tokens are persisted is the
+connections service's business (``bot/services/connections.py``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from pydantic import SecretStr
+
+from providers.base import Credentials, PlatformConfig, Provider
+from providers.errors import AuthExpired, InvalidRequest, Unavailable
+from providers.http import USER_AGENT
+
+
+def new_state() -> str:
+    """A state value: 256 bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def new_code_verifier() -> str:
+    """RFC 7636 verifier: 43-128 characters from the unreserved set."""
+    return generate_token(64)
+
+
+class OAuthFlow:
+    """One platform's OAuth endpoints and the app's client credentials."""
+
+    def __init__(
+        self,
+        provider: type[Provider],
+        config: PlatformConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not config.endpoints.auth_url or not config.endpoints.token_url:
+            raise InvalidRequest(provider.name, "this platform has no OAuth endpoints configured")
+        self.provider = provider
+        self.config = config
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"OAuthFlow(platform={self.provider.name!r})"
+
+    def _client(self, redirect_uri: str | None = None) -> AsyncOAuth2Client:
+        secret = self.config.client_secret.get_secret_value() if self.config.client_secret else None
+        return AsyncOAuth2Client(
+            client_id=self.config.client_id,
+            client_secret=secret,
+            scope=" ".join(self.provider.scopes) or None,
+            redirect_uri=redirect_uri,
+            code_challenge_method="S256",
+            token_endpoint_auth_method="client_secret_post" if secret else "none",
+            headers={"User-Agent": USER_AGENT},
+            transport=self._transport,
+            timeout=15.0,
+        )
+
+    def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+        client = self._client(redirect_uri)
+        url, _ = client.create_authorization_url(
+            self.config.endpoints.auth_url,
+            state=state,
+            code_verifier=code_verifier,
+            **self.provider.authorize_params,
+        )
+        return url
+
+    async def exchange(self, *, code: str, code_verifier: str, redirect_uri: str) -> Credentials:
+        async with self._client(redirect_uri) as client:
+            try:
+                token = await client.fetch_token(
+                    self.config.endpoints.token_url,
+                    grant_type="authorization_code",
+                    code=code,
+                    code_verifier=code_verifier,
+                )
+            except OAuthError as exc:
+                raise InvalidRequest(
+                    self.provider.name, _oauth_message(exc), code=exc.error
+                ) from exc
+            except httpx.TransportError as exc:
+                raise Unavailable(self.provider.name, "the token endpoint did not answer") from exc
+        return credentials_from_token(token)
+
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        if credentials.refresh_token is None:
+            raise AuthExpired(self.provider.name, "no refresh token is stored; reconnect")
+        async with self._client() as client:
+            try:
+                token = await client.refresh_token(
+                    self.config.endpoints.token_url,
+                    refresh_token=credentials.refresh_token.get_secret_value(),
+                )
+            except OAuthError as exc:
+                raise AuthExpired(self.provider.name, _oauth_message(exc), code=exc.error) from exc
+            except httpx.TransportError as exc:
+                raise Unavailable(self.provider.name, "the token endpoint did not answer") from exc
+        fresh = credentials_from_token(token)
+        if fresh.refresh_token is None:  # platforms that do not rotate keep the old one
+            fresh.refresh_token = credentials.refresh_token
+        fresh.extra = {**credentials.extra, **fresh.extra}
+        if not fresh.scopes:
+            fresh.scopes = credentials.scopes
+        return fresh
+
+
+def _oauth_message(exc: OAuthError) -> str:
+    return exc.description or exc.error or "the platform refused the authorization"
+
+
+def credentials_from_token(token: dict[str, Any]) -> Credentials:
+    expires_at = None
+    if token.get("expires_at"):
+        expires_at = datetime.fromtimestamp(float(token["expires_at"]), UTC)
+    elif token.get("expires_in"):
+        expires_at = datetime.now(UTC) + timedelta(seconds=float(token["expires_in"]))
+    scope = token.get("scope") or ""
+    scopes = tuple(scope.split()) if isinstance(scope, str) else tuple(scope)
+    return Credentials(
+        access_token=SecretStr(token["access_token"]) if token.get("access_token") else None,
+        refresh_token=SecretStr(token["refresh_token"]) if token.get("refresh_token") else None,
+        expires_at=expires_at,
+        scopes=scopes,
+    )

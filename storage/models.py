@@ -1,0 +1,224 @@
+"""golive's tables (SQLAlchemy 2.x typed models).
+
+Columns ending in ``_enc`` hold Fernet tokens written by :mod:`storage.vault`; nothing else in
+the database may hold a secret. ``ENCRYPTED_COLUMNS`` lists them so key rotation and the
+secret-scanning test see every one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Connection(Base):
+    """A platform account golive may act as, for one workspace."""
+
+    __tablename__ = "platform_connections"
+    __table_args__ = (UniqueConstraint("workspace", "platform", name="uq_connection_ws_platform"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    account_label: Mapped[str] = mapped_column(String(200), default="")
+    credentials_enc: Mapped[str] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="connected")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    connected_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Connection(id={self.id!r}, platform={self.platform!r}, status={self.status!r})"
+
+
+class Livestream(Base):
+    __tablename__ = "livestreams"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    primary_platform: Mapped[str] = mapped_column(String(32))
+    scheduled_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    record: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="created")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    platforms: Mapped[list[LivestreamPlatform]] = relationship(
+        back_populates="livestream",
+        cascade="all, delete-orphan",
+        order_by="LivestreamPlatform.position",
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"Livestream(id={self.id!r}, title={self.title!r}, status={self.status!r})"
+
+
+class LivestreamPlatform(Base):
+    __tablename__ = "livestream_platforms"
+    __table_args__ = (UniqueConstraint("livestream_id", "platform", name="uq_lsp_platform"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    livestream_id: Mapped[str] = mapped_column(ForeignKey("livestreams.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    ingest_url_enc: Mapped[str | None] = mapped_column(Text)
+    stream_key_enc: Mapped[str | None] = mapped_column(Text)
+    watch_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    quota_used: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    livestream: Mapped[Livestream] = relationship(back_populates="platforms")
+
+    def __repr__(self) -> str:
+        return f"LivestreamPlatform(platform={self.platform!r}, status={self.status!r})"
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    primary_platform: Mapped[str] = mapped_column(String(32))
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    record: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="created")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    platforms: Mapped[list[MeetingPlatform]] = relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="MeetingPlatform.position",
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"Meeting(id={self.id!r}, title={self.title!r})"
+
+
+class MeetingPlatform(Base):
+    __tablename__ = "meeting_platforms"
+    __table_args__ = (UniqueConstraint("meeting_id", "platform", name="uq_mp_platform"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    join_url: Mapped[str | None] = mapped_column(Text)
+    host_url_enc: Mapped[str | None] = mapped_column(Text)
+    passcode_enc: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="platforms")
+
+    def __repr__(self) -> str:
+        return f"MeetingPlatform(platform={self.platform!r}, status={self.status!r})"
+
+
+class OAuthState(Base):
+    """A pending authorization: single use, short-lived, bound to the chat user who asked.
+
+    Only a hash of the state is stored, so reading the table does not let anyone finish a
+    flow; the PKCE verifier is encrypted.
+    """
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    code_verifier_enc: Mapped[str] = mapped_column(Text)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"OAuthState(platform={self.platform!r}, user_id={self.user_id!r})"
+
+
+class AuditEntry(Base):
+    """Who did what to which secret or platform, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    operation: Mapped[str] = mapped_column(String(200), default="")
+
+    def __repr__(self) -> str:
+        return f"AuditEntry(action={self.action!r}, target={self.target!r})"
+
+
+#: Every column that holds ciphertext, for key rotation and secret scans.
+ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
+    (Connection, "credentials_enc"),
+    (LivestreamPlatform, "ingest_url_enc"),
+    (LivestreamPlatform, "stream_key_enc"),
+    (MeetingPlatform, "host_url_enc"),
+    (MeetingPlatform, "passcode_enc"),
+    (OAuthState, "code_verifier_enc"),
+)
