@@ -1,0 +1,488 @@
+"""YouTube Live through the YouTube Data API v3.
+
+A golive broadcast on YouTube is three API objects: a ``liveBroadcast`` (the event viewers
+see), a ``liveStream`` (the ingest point the encoder pushes to) and the binding between them.
+Going live is a ``transition`` that YouTube only accepts once the bound stream reports
+``status.streamStatus == "active"``, i.e. the encoder is already sending.
+
+Pages followed:
+- https://developers.google.com/youtube/v3/live/life-of-a-broadcast
+- https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/insert, /bind,
+  /transition, /list, /delete
+- https://developers.google.com/youtube/v3/live/docs/liveStreams/insert, /list
+- https://developers.google.com/youtube/v3/docs/videos/list (``liveStreamingDetails``)
+- https://developers.google.com/youtube/v3/live/docs/errors and
+  https://developers.google.com/youtube/v3/guides/implementation/errors (error JSON)
+- https://developers.google.com/youtube/v3/determine_quota_cost (units per method, 10,000 a
+  day per project, reset at midnight Pacific time)
+- https://developers.google.com/identity/protocols/oauth2/web-server (``access_type=offline``
+  and ``prompt=consent`` so Google issues a refresh token every time the admin connects)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import SecretStr
+
+from providers.base import (
+    AuthStyle,
+    BroadcastHandle,
+    BroadcastRequest,
+    BroadcastState,
+    Capability,
+    Endpoints,
+    Kind,
+    PlatformConfig,
+    Provider,
+)
+from providers.errors import AuthExpired, InvalidRequest, PlatformError, RateLimited
+from providers.http import ErrorInfo, PlatformHttp, generic_error
+
+try:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    _PACIFIC: Any = ZoneInfo("America/Los_Angeles")
+except (ImportError, ZoneInfoNotFoundError):  # pragma: no cover - systems without tz data
+    _PACIFIC = timezone(timedelta(hours=-8))
+
+#: units per call (platforms.md section 1 "Quota"); checked against the emulator in tests
+QUOTA_COSTS: dict[str, int] = {
+    "youtube.liveBroadcasts.insert": 50,
+    "youtube.liveBroadcasts.list": 1,
+    "youtube.liveBroadcasts.bind": 50,
+    "youtube.liveBroadcasts.transition": 50,
+    "youtube.liveBroadcasts.delete": 50,
+    "youtube.liveStreams.insert": 50,
+    "youtube.liveStreams.list": 1,
+    "youtube.videos.list": 1,
+}
+#: what a request the API rejected still costs
+REJECTED_COST = 1
+
+_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+_RATE_REASONS = frozenset(
+    {"rateLimitExceeded", "userRequestsExceedRateLimit", "userRateLimitExceeded"}
+)
+_AUTH_REASONS = frozenset({"authError", "invalid_grant", "invalid_token", "unauthorized_client"})
+_TAG = re.compile(r"<[^>]+>")
+
+_STATES: dict[str, BroadcastState] = {
+    "created": BroadcastState.PENDING,
+    "ready": BroadcastState.READY,
+    "testStarting": BroadcastState.READY,
+    "testing": BroadcastState.READY,
+    "liveStarting": BroadcastState.LIVE,
+    "live": BroadcastState.LIVE,
+    "complete": BroadcastState.ENDED,
+    "revoked": BroadcastState.FAILED,
+}
+
+ENCODER_POLLS = 5
+ENCODER_WAIT = 2.0  # seconds between looks at the stream's status
+ENCODER_NOT_SENDING = (
+    "the encoder is not sending yet: start streaming to the ingest address with the stream key, "
+    "wait until YouTube shows the stream as active, then start again"
+)
+
+
+def seconds_until_quota_reset(now: datetime | None = None) -> float:
+    """YouTube's daily quota resets at midnight Pacific time."""
+    now = (now or datetime.now(UTC)).astimezone(_PACIFIC)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1.0, (midnight - now).total_seconds())
+
+
+class QuotaExceeded(RateLimited):
+    """The project's daily quota is spent; retrying before the reset only wastes time.
+
+    Not transient, and ``retry_after`` is the time to the Pacific midnight reset, so the retry
+    loop gives up at once and the service can say when YouTube works again.
+    """
+
+    transient = False
+
+    def __init__(self, platform: str, message: str, *, retry_after: float | None = None, **kw):
+        super().__init__(
+            platform,
+            message,
+            retry_after=retry_after if retry_after is not None else seconds_until_quota_reset(),
+            **kw,
+        )
+
+
+def clean_text(text: str, limit: int) -> str:
+    """YouTube refuses ``<`` and ``>`` in titles and descriptions and caps their length."""
+    cleaned = text.replace("<", "‹").replace(">", "›").strip()
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned
+
+
+class YouTube(Provider):
+    name = "youtube"
+    display_name = "YouTube"
+    kind = Kind.LIVESTREAM
+    auth_style = AuthStyle.OAUTH_PKCE
+    default_endpoints = Endpoints(
+        api_url="https://www.googleapis.com/youtube/v3",
+        auth_url="https://accounts.google.com/o/oauth2/v2/auth",
+        token_url="https://oauth2.googleapis.com/token",
+    )
+    scopes = ("https://www.googleapis.com/auth/youtube",)
+    authorize_params: ClassVar[dict[str, str]] = {"access_type": "offline", "prompt": "consent"}
+    capabilities = frozenset(
+        {
+            Capability.CREATE_BROADCAST,
+            Capability.START_BROADCAST,
+            Capability.STOP_BROADCAST,
+            Capability.VIEWER_COUNT,
+            Capability.RECORDING,
+        }
+    )
+    # Google publishes no per-second limit for the Data API, only the daily quota; this pace
+    # keeps a burst of /golive commands well clear of rateLimitExceeded.
+    rate_limit = (10, 1.0)
+
+    def __init__(self, config: PlatformConfig, http: PlatformHttp) -> None:
+        self.config = config
+        self.http = http
+        if http.parse_error is generic_error:
+            # Without Google's parser a spent quota (403) would look like a bad request.
+            http.parse_error = self.parse_error
+        options = config.options
+        #: how often and how long start_broadcast looks for the encoder before giving up
+        self.encoder_polls = int(options.get("encoder_polls", ENCODER_POLLS))
+        self.encoder_wait = float(options.get("encoder_wait_seconds", ENCODER_WAIT))
+        #: the monitor stream makes YouTube require a "testing" phase before "live"
+        self.monitor_stream = options.get("monitor_stream", "false") == "true"
+        self.latency = options.get("latency_preference", "normal")
+        self.resolution = options.get("resolution", "variable")
+        self.frame_rate = options.get("frame_rate", "variable")
+        #: units this provider spent since it was made, for "quota spent" displays
+        self.quota_spent = 0
+
+    def __repr__(self) -> str:
+        return f"YouTube(api_url={self.http.base_url!r}, quota_spent={self.quota_spent})"
+
+    # -- errors and quota ------------------------------------------------------------------------
+
+    @staticmethod
+    def parse_error(response: httpx.Response) -> ErrorInfo:
+        """Google's ``{"error": {"code", "message", "errors": [{"reason"}]}}``, reason as code."""
+        status = response.status_code
+        auth_kind = AuthExpired if status == 401 else None
+        try:
+            body = response.json()
+        except ValueError:
+            return ErrorInfo(f"HTTP {status} {response.reason_phrase}".strip(), kind=auth_kind)
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, str):  # the OAuth token endpoint's flat shape
+            description = body.get("error_description") or error
+            flat_kind = AuthExpired if auth_kind or error in _AUTH_REASONS else None
+            return ErrorInfo(str(description), code=error, kind=flat_kind)
+        if not isinstance(error, dict):
+            return ErrorInfo(f"HTTP {status}", kind=auth_kind)
+        items = error.get("errors") or []
+        first = items[0] if items and isinstance(items[0], dict) else {}
+        reason = first.get("reason") or error.get("status")
+        message = error.get("message") or first.get("message") or reason or f"HTTP {status}"
+        message = _TAG.sub("", str(message))
+        kind: type[PlatformError] | None = auth_kind
+        if reason in _QUOTA_REASONS:
+            kind = QuotaExceeded
+        elif reason in _RATE_REASONS or status == 429:
+            kind = RateLimited
+        return ErrorInfo(message, code=str(reason) if reason else None, kind=kind)
+
+    async def _call(
+        self,
+        method_id: str,
+        http_method: str,
+        path: str,
+        *,
+        handle: BroadcastHandle | None = None,
+        params: dict[str, str],
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        """One API call, with its quota units booked whether it worked or was rejected."""
+        try:
+            result = await self.http.json(http_method, path, params=params, json=body)
+        except InvalidRequest:
+            self._book(REJECTED_COST, handle)
+            raise
+        self._book(QUOTA_COSTS[method_id], handle)
+        return result
+
+    def _book(self, units: int, handle: BroadcastHandle | None) -> None:
+        self.quota_spent += units
+        if handle is not None:
+            handle.quota_used += units
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    async def _broadcast(self, handle: BroadcastHandle) -> dict[str, Any] | None:
+        body = await self._call(
+            "youtube.liveBroadcasts.list",
+            "GET",
+            "liveBroadcasts",
+            handle=handle,
+            params={"part": "id,snippet,status,contentDetails", "id": handle.remote_id},
+        )
+        items = (body or {}).get("items") or []
+        return items[0] if items else None
+
+    async def _stream_status(self, handle: BroadcastHandle) -> str | None:
+        stream_id = handle.data.get("stream_id")
+        if not stream_id:
+            return None
+        body = await self._call(
+            "youtube.liveStreams.list",
+            "GET",
+            "liveStreams",
+            handle=handle,
+            params={"part": "id,status", "id": stream_id},
+        )
+        items = (body or {}).get("items") or []
+        return items[0].get("status", {}).get("streamStatus") if items else None
+
+    @staticmethod
+    def _apply(handle: BroadcastHandle, broadcast: dict[str, Any]) -> BroadcastHandle:
+        life = broadcast.get("status", {}).get("lifeCycleStatus", "created")
+        handle.state = _STATES.get(life, BroadcastState.PENDING)
+        handle.data["life_cycle_status"] = life
+        chat = broadcast.get("snippet", {}).get("liveChatId")
+        if chat:
+            handle.data["live_chat_id"] = chat
+        return handle
+
+    # -- LivestreamProvider --------------------------------------------------------------------
+
+    async def create_broadcast(self, request: BroadcastRequest) -> BroadcastHandle:
+        if request.privacy not in ("public", "unlisted", "private"):
+            raise InvalidRequest(
+                self.name, "privacy must be public, unlisted or private", code="invalidPrivacy"
+            )
+        start = request.scheduled_start or datetime.now(UTC)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        handle = BroadcastHandle(remote_id="", state=BroadcastState.PENDING)
+        title = clean_text(request.title, 100) or "Live"
+        broadcast = await self._call(
+            "youtube.liveBroadcasts.insert",
+            "POST",
+            "liveBroadcasts",
+            handle=handle,
+            params={"part": "snippet,status,contentDetails"},
+            body={
+                "snippet": {
+                    "title": title,
+                    "description": clean_text(request.description, 5000),
+                    "scheduledStartTime": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                },
+                "status": {"privacyStatus": request.privacy, "selfDeclaredMadeForKids": False},
+                "contentDetails": {
+                    "enableAutoStart": False,
+                    "enableAutoStop": False,
+                    "enableDvr": True,
+                    "recordFromStart": request.record,
+                    "latencyPreference": self.latency,
+                    "monitorStream": {
+                        "enableMonitorStream": self.monitor_stream,
+                        "broadcastStreamDelayMs": 0,
+                    },
+                },
+            },
+        )
+        handle.remote_id = broadcast["id"]
+        handle.watch_url = f"https://www.youtube.com/watch?v={handle.remote_id}"
+        try:
+            stream = await self._call(
+                "youtube.liveStreams.insert",
+                "POST",
+                "liveStreams",
+                handle=handle,
+                params={"part": "snippet,cdn,status"},
+                body={
+                    "snippet": {"title": title},
+                    "cdn": {
+                        "ingestionType": "rtmp",
+                        "resolution": self.resolution,
+                        "frameRate": self.frame_rate,
+                    },
+                },
+            )
+            bound = await self._call(
+                "youtube.liveBroadcasts.bind",
+                "POST",
+                "liveBroadcasts/bind",
+                handle=handle,
+                params={
+                    "part": "id,snippet,status,contentDetails",
+                    "id": handle.remote_id,
+                    "streamId": stream["id"],
+                },
+            )
+        except PlatformError:
+            await self._discard(handle)
+            raise
+        info = stream.get("cdn", {}).get("ingestionInfo", {})
+        handle.ingest_url = info.get("rtmpsIngestionAddress") or info.get("ingestionAddress")
+        if info.get("streamName"):
+            handle.stream_key = SecretStr(info["streamName"])
+        handle.data["stream_id"] = stream["id"]
+        self._apply(handle, bound)
+        handle.message = "waiting for the encoder"
+        return handle
+
+    async def _discard(self, handle: BroadcastHandle) -> None:
+        """Remove a half-made broadcast so a failed create leaves nothing on the channel."""
+        with contextlib.suppress(PlatformError):
+            await self._call(
+                "youtube.liveBroadcasts.delete",
+                "DELETE",
+                "liveBroadcasts",
+                handle=handle,
+                params={"id": handle.remote_id},
+            )
+
+    async def _wait_for_encoder(self, handle: BroadcastHandle) -> None:
+        for attempt in range(max(1, self.encoder_polls)):
+            if await self._stream_status(handle) == "active":
+                return
+            if attempt + 1 < self.encoder_polls:
+                await asyncio.sleep(self.encoder_wait)
+        handle.message = "waiting for the encoder"
+        raise InvalidRequest(self.name, ENCODER_NOT_SENDING, code="errorStreamInactive")
+
+    async def _transition(self, handle: BroadcastHandle, status: str) -> dict[str, Any] | None:
+        """A transition; a redundant one means YouTube is already there, which is fine."""
+        try:
+            return await self._call(
+                "youtube.liveBroadcasts.transition",
+                "POST",
+                "liveBroadcasts/transition",
+                handle=handle,
+                params={
+                    "part": "id,snippet,status",
+                    "id": handle.remote_id,
+                    "broadcastStatus": status,
+                },
+            )
+        except InvalidRequest as exc:
+            if exc.code == "redundantTransition":
+                return await self._broadcast(handle)
+            if exc.code == "errorStreamInactive":
+                handle.message = "waiting for the encoder"
+                raise InvalidRequest(
+                    self.name, ENCODER_NOT_SENDING, code=exc.code, status=exc.status
+                ) from exc
+            raise
+
+    async def _wait_for_life(self, handle: BroadcastHandle, wanted: str) -> None:
+        """Wait out testStarting / liveStarting before the next transition."""
+        for _ in range(max(1, self.encoder_polls)):
+            broadcast = await self._broadcast(handle)
+            if broadcast is not None:
+                self._apply(handle, broadcast)
+                if handle.data.get("life_cycle_status") == wanted:
+                    return
+            await asyncio.sleep(self.encoder_wait)
+        raise InvalidRequest(
+            self.name, f"YouTube did not reach the {wanted} state in time; try again"
+        )
+
+    async def start_broadcast(self, handle: BroadcastHandle) -> BroadcastHandle:
+        broadcast = await self._broadcast(handle)
+        if broadcast is None:
+            raise InvalidRequest(self.name, "the broadcast no longer exists on YouTube")
+        self._apply(handle, broadcast)
+        life = handle.data["life_cycle_status"]
+        if life in ("live", "liveStarting"):
+            handle.message = None
+            return handle
+        if life in ("complete", "revoked"):
+            raise InvalidRequest(self.name, "the broadcast has already ended on YouTube")
+        await self._wait_for_encoder(handle)
+        monitor = broadcast.get("contentDetails", {}).get("monitorStream", {})
+        if monitor.get("enableMonitorStream") and life in ("ready", "testStarting"):
+            if life == "ready":
+                tested = await self._transition(handle, "testing")
+                if tested is not None:
+                    self._apply(handle, tested)
+            if handle.data.get("life_cycle_status") != "testing":
+                await self._wait_for_life(handle, "testing")
+        went_live = await self._transition(handle, "live")
+        if went_live is not None:
+            self._apply(handle, went_live)
+        handle.message = None
+        return handle
+
+    async def stop_broadcast(self, handle: BroadcastHandle) -> BroadcastHandle:
+        broadcast = await self._broadcast(handle)
+        if broadcast is None:
+            handle.state = BroadcastState.ENDED
+            handle.message = "the broadcast no longer exists on YouTube"
+            return handle
+        self._apply(handle, broadcast)
+        life = handle.data["life_cycle_status"]
+        if life in ("complete", "revoked"):
+            return handle
+        if life in ("created", "ready"):
+            # It never went live: an "upcoming" event would linger on the channel, so remove it.
+            await self._call(
+                "youtube.liveBroadcasts.delete",
+                "DELETE",
+                "liveBroadcasts",
+                handle=handle,
+                params={"id": handle.remote_id},
+            )
+            handle.state = BroadcastState.ENDED
+            handle.data["life_cycle_status"] = "deleted"
+            handle.message = "the broadcast never went live, so it was removed from YouTube"
+            return handle
+        ended = await self._transition(handle, "complete")
+        if ended is not None:
+            self._apply(handle, ended)
+        handle.message = None
+        return handle
+
+    async def refresh_status(self, handle: BroadcastHandle) -> BroadcastHandle:
+        broadcast = await self._broadcast(handle)
+        if broadcast is None:
+            handle.state = BroadcastState.FAILED
+            handle.message = "the broadcast no longer exists on YouTube"
+            return handle
+        self._apply(handle, broadcast)
+        if handle.state in (BroadcastState.PENDING, BroadcastState.READY):
+            active = await self._stream_status(handle) == "active"
+            handle.message = "the encoder is sending" if active else "waiting for the encoder"
+        else:
+            handle.message = None
+        return handle
+
+    async def viewer_count(self, handle: BroadcastHandle) -> int | None:
+        """Concurrent viewers while live; None when hidden by the owner or not live."""
+        body = await self._call(
+            "youtube.videos.list",
+            "GET",
+            "videos",
+            handle=handle,
+            params={"part": "liveStreamingDetails", "id": handle.remote_id},
+        )
+        items = (body or {}).get("items") or []
+        if not items:
+            return None
+        viewers = items[0].get("liveStreamingDetails", {}).get("concurrentViewers")
+        try:
+            return int(viewers) if viewers is not None else None
+        except (TypeError, ValueError):
+            return None
+
+
+PROVIDER = YouTube
