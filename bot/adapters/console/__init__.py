@@ -1,0 +1,1 @@
+"""The console adapter: the same commands as Slack and Discord, read from a terminal or a pipe."""

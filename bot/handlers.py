@@ -1,0 +1,202 @@
+"""From a parsed command to a :class:`Reply`: the one routing table every adapter shares.
+
+Adapters turn their platform's payload into text for :func:`run`, and render the Reply's
+public posts in the channel and its private lines to the requester only (ingest keys, host
+links). Nothing here knows Slack, Discord or a terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot import commands as c
+from bot.messages import display, explain
+from bot.services.context import Services
+from bot.services.errors import ServiceError
+from bot.views import Announcement, broadcast_announcement, mask, meeting_announcement
+from providers import platforms, provider_class
+from providers.base import AuthStyle, Kind
+from providers.errors import PlatformError
+
+
+@dataclass(frozen=True)
+class Requester:
+    workspace: str
+    user_id: str
+    timezone: str = "UTC"
+    is_admin: bool = True
+
+
+@dataclass
+class Reply:
+    posts: list[Announcement | str] = field(default_factory=list)
+    private: list[str] = field(default_factory=list)
+    ok: bool = True
+
+    @classmethod
+    def error(cls, sentence: str) -> Reply:
+        return cls(private=[sentence], ok=False)
+
+
+HELP = {
+    "golive": (
+        '/golive "Title" on youtube [primary youtube] [at 2026-12-24 18:00 Europe/Berlin]'
+        " [record]\n"
+        "/golive start|stop|status|report [ID] · /golive list"
+    ),
+    "meet": '/meet "Title" on jitsi [primary jitsi] [at …] [for 45m] [record] [with @ana @ben]',
+    "platforms": "/platforms · /platforms connect PLATFORM · /platforms disconnect PLATFORM",
+}
+
+
+def parse(services: Services, who: Requester, command: str, text: str) -> c.Command:
+    return c.parse(
+        command,
+        text,
+        now=datetime.now(UTC),
+        default_tz=who.timezone or services.settings.timezone,
+        livestream_platforms=platforms(Kind.LIVESTREAM),
+        meeting_platforms=platforms(Kind.MEETING),
+    )
+
+
+async def run(services: Services, who: Requester, command: str, text: str) -> Reply:
+    """Parse and execute one command; every failure becomes one sentence, nothing half-stored."""
+    try:
+        parsed = parse(services, who, command, text)
+        return await execute(services, who, parsed)
+    except c.CommandError as exc:
+        return Reply.error(exc.message)
+    except ServiceError as exc:
+        return Reply.error(str(exc))
+    except PlatformError as exc:
+        return Reply.error(explain(exc))
+
+
+async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
+    tz = who.timezone or services.settings.timezone
+    match cmd:
+        case c.Help(topic):
+            topics = [topic] if topic else list(HELP)
+            return Reply(private=[HELP[t] for t in topics])
+        case c.OpenForm(kind):
+            return Reply.error(
+                f"The /{kind} form opens in Slack or Discord; here, type the whole command: "
+                + HELP["golive" if kind == "golive" else "meet"].splitlines()[0]
+            )
+        case c.CreateBroadcast():
+            if not who.is_admin:
+                return Reply.error("Only golive admins can create broadcasts.")
+            stream = await services.livestreams.create(who.workspace, who.user_id, cmd)
+            reply = Reply(posts=[broadcast_announcement(stream, tz)])
+            reply.private.extend(await _ingest_lines(services, who, stream.id))
+            return reply
+        case c.BroadcastAction(action, stream_id):
+            if action in {"start", "stop"} and not who.is_admin:
+                return Reply.error(f"Only golive admins can {action} broadcasts.")
+            if action == "start":
+                stream, outcomes = await services.livestreams.start(
+                    who.workspace, who.user_id, stream_id
+                )
+            elif action == "stop":
+                stream, outcomes = await services.livestreams.stop(
+                    who.workspace, who.user_id, stream_id
+                )
+            else:
+                stream = await services.livestreams.status(who.workspace, who.user_id, stream_id)
+                outcomes = []
+            reply = Reply(posts=[broadcast_announcement(stream, tz)])
+            for outcome in outcomes:
+                if not outcome.changed and outcome.note:
+                    reply.private.append(
+                        f"{display(outcome.platform)} {outcome.note}; nothing changed."
+                    )
+            if action == "status" and who.is_admin:
+                reply.private.extend(await _ingest_lines(services, who, stream.id))
+            return reply
+        case c.ListItems(kind):
+            return Reply(posts=[await _listing(services, who, kind)])
+        case c.CreateMeeting():
+            meeting = await services.meetings.create(who.workspace, who.user_id, cmd)
+            reply = Reply(posts=[meeting_announcement(meeting, tz)])
+            for platform, url in await services.meetings.host_links(
+                who.workspace, meeting.id, who.user_id
+            ):
+                reply.private.append(f"host start link for {display(platform)}: {url}")
+            return reply
+        case c.Platforms(action, platform, _args):
+            return await _platforms(services, who, action, platform)
+    return Reply.error("That command is not known: try /golive help.")
+
+
+async def _ingest_lines(services: Services, who: Requester, stream_id: str) -> list[str]:
+    lines = []
+    for platform, url, key in await services.livestreams.ingest(
+        who.workspace, stream_id, who.user_id
+    ):
+        if url or key:
+            lines.append(f"{display(platform)} ingest: {url or '—'}  key: {mask(key)}")
+    return lines
+
+
+async def _listing(services: Services, who: Requester, kind: str) -> str:
+    if kind == "golive":
+        rows = await services.livestreams.list(who.workspace)
+        if not rows:
+            return 'No broadcasts yet: /golive "Title" on youtube creates one.'
+        return "\n".join(
+            f"{r.id}  {r.status:<8} {r.title}  ({', '.join(p.platform for p in r.platforms)})"
+            for r in rows
+        )
+    meetings = await services.meetings.list(who.workspace)
+    if not meetings:
+        return 'No meetings yet: /meet "Title" on jitsi creates one.'
+    return "\n".join(
+        f"{m.id}  {m.title}  ({', '.join(p.platform for p in m.platforms)})" for m in meetings
+    )
+
+
+async def _platforms(
+    services: Services, who: Requester, action: str, platform: str | None
+) -> Reply:
+    if action == "list":
+        connected = {v.platform: v for v in await services.connections.list(who.workspace)}
+        lines = []
+        for name in platforms():
+            cls = provider_class(name)
+            view = connected.get(name)
+            if cls.auth_style is AuthStyle.NONE:
+                state = "ready (no account needed)"
+            elif view is None:
+                state = f"not connected · /platforms connect {name}"
+            else:
+                expires = (
+                    f", token until {view.expires_at:%Y-%m-%d %H:%M} UTC" if view.expires_at else ""
+                )
+                error = f" — {view.last_error}" if view.last_error else ""
+                state = f"{view.status} as {view.account_label}{expires}{error}"
+            lines.append(f"{cls.display_name} ({cls.kind.value}): {state}")
+        return Reply(posts=["\n".join(lines)])
+    if not who.is_admin:
+        return Reply.error("Only golive admins can change platform connections.")
+    assert platform is not None
+    cls = provider_class(platform)
+    if action == "disconnect":
+        done = await services.connections.disconnect(who.workspace, platform, user_id=who.user_id)
+        return Reply(
+            private=[
+                f"{cls.display_name} disconnected."
+                if done
+                else f"{cls.display_name} was not connected."
+            ]
+        )
+    if cls.auth_style is AuthStyle.NONE:
+        return Reply(private=[f"{cls.display_name} needs no connection: it is ready to use."])
+    if services.sandbox is not None and platform in getattr(services.sandbox, "endpoints", {}):
+        await services.connections.connect_in_sandbox(who.workspace, who.user_id, platform)
+        return Reply(private=[f"{cls.display_name} connected (sandbox emulator)."])
+    link = await services.connections.begin(who.workspace, who.user_id, platform)
+    return Reply(
+        private=[f"Open this link within 10 minutes to connect {cls.display_name}: {link}"]
+    )

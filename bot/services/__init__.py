@@ -1,0 +1,1 @@
+"""Business logic shared by every chat adapter: connections, livestreams, meetings."""

@@ -1,0 +1,125 @@
+"""The composition root of one golive process: settings, database, vault, HTTP, services.
+
+Adapters get a :class:`Services` and call its services; nothing else builds providers.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.settings import Settings
+from providers import provider_class
+from providers.base import Endpoints, PlatformConfig
+from providers.http import Pacers, make_client
+from storage.db import Database, default_url
+from storage.vault import KeySource, Vault, load_or_create_key, parse_keys
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    vault: Vault
+    http: httpx.AsyncClient
+    sandbox: object | None = None  # providers.sandbox.Sandbox when running against emulators
+    pacers: Pacers = field(default_factory=Pacers)
+    notices: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from bot.services.connections import ConnectionService
+        from bot.services.livestreams import LivestreamService
+        from bot.services.meetings import MeetingService
+
+        self.connections = ConnectionService(self)
+        self.livestreams = LivestreamService(self)
+        self.meetings = MeetingService(self)
+
+    def __repr__(self) -> str:
+        return f"Services(db={self.db!r}, sandbox={self.sandbox is not None})"
+
+    @classmethod
+    async def start(cls, settings: Settings, *, sandbox: bool = False) -> Services:
+        """Open the database (migrating it), the vault and, in sandbox mode, the emulators."""
+        notices: list[str] = []
+        vault = build_vault(settings, notices)
+        url = settings.database_url
+        tmpdir = None
+        if url is None and sandbox:
+            # Emulators keep no state between runs, so neither does a sandbox database
+            # (docs/decisions/0002-sandbox-database.md).
+            tmpdir = tempfile.mkdtemp(prefix="golive-sandbox-")
+            url = default_url(Path(tmpdir))
+        db = Database(url or default_url(settings.data_dir))
+        await db.upgrade()
+        emulators = None
+        if sandbox:
+            from providers.sandbox import start_sandbox
+
+            emulators = await start_sandbox()
+        services = cls(
+            settings=settings,
+            db=db,
+            vault=vault,
+            http=make_client(),
+            sandbox=emulators,
+            notices=notices,
+        )
+        return services
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        if self.sandbox is not None:
+            await self.sandbox.close()  # type: ignore[attr-defined]
+        await self.db.dispose()
+
+    def platform_config(self, platform: str) -> PlatformConfig:
+        """Endpoints and app credentials; an explicit GOLIVE_<PLATFORM>_* override always wins."""
+        cls = provider_class(platform)
+        settings = self.settings
+        defaults = cls.default_endpoints
+        client_id = settings.platform_setting(platform, "CLIENT_ID")
+        client_secret = settings.platform_setting(platform, "CLIENT_SECRET")
+        sandbox_endpoints = getattr(self.sandbox, "endpoints", {}) if self.sandbox else {}
+        if platform in sandbox_endpoints:
+            defaults = sandbox_endpoints[platform]
+            sandbox_id, sandbox_secret = self.sandbox.clients[platform]  # type: ignore[attr-defined]
+            client_id = client_id or sandbox_id
+            client_secret = client_secret or sandbox_secret
+        options: dict[str, str] = {}
+        if platform == "jitsi":
+            defaults = Endpoints(api_url=settings.jitsi_url)
+            client_id = settings.jitsi_app_id
+            secret = settings.jitsi_app_secret
+            client_secret = secret.get_secret_value() if secret else None
+            if settings.jitsi_jaas_key_id and settings.jitsi_jaas_private_key:
+                options["jaas_key_id"] = settings.jitsi_jaas_key_id
+                options["jaas_private_key"] = settings.jitsi_jaas_private_key.get_secret_value()
+        endpoints = Endpoints.from_env(platform, defaults, settings.environment)
+        from pydantic import SecretStr
+
+        return PlatformConfig(
+            endpoints=endpoints,
+            client_id=client_id,
+            client_secret=SecretStr(client_secret) if client_secret else None,
+            options=options,
+        )
+
+
+def build_vault(settings: Settings, notices: list[str]) -> Vault:
+    if settings.secret_keys is not None:
+        keys = parse_keys(settings.secret_keys.get_secret_value())
+        return Vault(keys, KeySource(f"GOLIVE_SECRET_KEYS ({len(keys)} keys)"))
+    key, source = load_or_create_key(settings.data_dir)
+    if source.generated:
+        notices.append(
+            f"No GOLIVE_SECRET_KEYS set: generated an encryption key in {source.description} "
+            "(mode 0600). Back it up, or set GOLIVE_SECRET_KEYS in production."
+        )
+    return Vault([key], source)

@@ -1,0 +1,315 @@
+"""Broadcasts across platforms: create, start, stop and status, each platform on its own.
+
+Platforms run concurrently; one failing never stops or rolls back the others, and its reason
+is stored with it. Start and stop are idempotent: a platform already live (or ended) is left
+as it is and said to be so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.commands import CreateBroadcast
+from bot.messages import display, explain
+from bot.services.errors import ServiceError
+from providers import platforms as registered
+from providers.base import BroadcastHandle, BroadcastRequest, BroadcastState, Kind
+from providers.errors import AuthExpired, NotConnected, PlatformError
+from storage.models import Livestream, LivestreamPlatform
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str], Awaitable[None]]  # (platform, state or message)
+
+
+def new_id() -> str:
+    """Short ids people can type: 8 characters, ~40 bits (ids are not secrets)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class PlatformOutcome:
+    platform: str
+    changed: bool
+    note: str | None = None
+
+
+class LivestreamService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def _check(self, workspace: str, user: str, cmd: CreateBroadcast) -> None:
+        """Everything that can be refused is refused here, before a platform is called."""
+        known = registered(Kind.LIVESTREAM)
+        for platform in cmd.platforms:
+            if platform not in known:
+                raise ServiceError(
+                    f"{display(platform)} cannot host a broadcast in this golive. "
+                    f"Choose from: {', '.join(known)}."
+                )
+        if cmd.primary not in cmd.platforms:
+            raise ServiceError(f"The primary platform must be one of: {', '.join(cmd.platforms)}.")
+        missing = []
+        for platform in cmd.platforms:
+            try:
+                await self.services.connections.ensure(workspace, user, platform)
+            except NotConnected:
+                missing.append(platform)
+        if missing:
+            names = ", ".join(display(p) for p in missing)
+            steps = "; ".join(f"/platforms connect {p}" for p in missing)
+            raise ServiceError(f"{names} not connected yet: run {steps}, then try again.")
+
+    async def create(
+        self, workspace: str, user: str, cmd: CreateBroadcast, progress: Progress | None = None
+    ) -> Livestream:
+        await self._check(workspace, user, cmd)
+        request = BroadcastRequest(
+            title=cmd.title,
+            description=cmd.description,
+            scheduled_start=cmd.start,
+            record=cmd.record,
+        )
+
+        async def one(platform: str) -> tuple[str, BroadcastHandle | BaseException]:
+            try:
+                provider = await self.services.connections.provider(
+                    workspace, platform, actor=user, operation="create broadcast"
+                )
+                handle = await provider.create_broadcast(request)
+            except PlatformError as exc:
+                await self._note_failure(workspace, exc)
+                return platform, exc
+            if progress:
+                await progress(platform, handle.state.value)
+            return platform, handle
+
+        results = await asyncio.gather(*(one(p) for p in cmd.platforms))
+        vault = self.services.vault
+        stream = Livestream(
+            id=new_id(),
+            workspace=workspace,
+            title=cmd.title,
+            description=cmd.description,
+            primary_platform=cmd.primary,
+            scheduled_start=cmd.start,
+            record=cmd.record,
+            created_by=user,
+            status="created",
+        )
+        for position, (platform, result) in enumerate(results):
+            row = LivestreamPlatform(platform=platform, position=position, attempts=1, data={})
+            if isinstance(result, BroadcastHandle):
+                self._apply(row, result)
+                row.ingest_url_enc = vault.encrypt_optional(result.ingest_url)
+                row.stream_key_enc = vault.encrypt_optional(
+                    result.stream_key.get_secret_value() if result.stream_key else None
+                )
+            else:
+                row.status = BroadcastState.FAILED.value
+                row.error = explain(result)
+            stream.platforms.append(row)
+        async with self.services.db.transaction() as session:
+            session.add(stream)
+        return stream
+
+    async def _note_failure(self, workspace: str, exc: PlatformError) -> None:
+        log.warning(
+            "%s failed: code=%s status=%s %s", exc.platform, exc.code, exc.status, exc.message
+        )
+        if isinstance(exc, AuthExpired):
+            await self.services.connections.mark(workspace, exc.platform, "expired", exc.message)
+
+    @staticmethod
+    def _apply(row: LivestreamPlatform, handle: BroadcastHandle) -> None:
+        row.remote_id = handle.remote_id
+        row.status = handle.state.value
+        row.watch_url = handle.watch_url or row.watch_url
+        row.data = {**(row.data or {}), **handle.data}
+        row.quota_used = (row.quota_used or 0) + handle.quota_used
+        row.error = handle.message if handle.state is BroadcastState.FAILED else None
+
+    def _handle(
+        self, session, row: LivestreamPlatform, user: str, operation: str
+    ) -> BroadcastHandle:
+        vault = self.services.vault
+        key = None
+        if row.stream_key_enc:
+            key = SecretStr(
+                vault.decrypt(
+                    session,
+                    row.stream_key_enc,
+                    what=f"stream_key:{row.platform}",
+                    operation=operation,
+                    actor=user,
+                )
+            )
+        return BroadcastHandle(
+            remote_id=row.remote_id or "",
+            state=BroadcastState(row.status),
+            watch_url=row.watch_url,
+            stream_key=key,
+            data=dict(row.data or {}),
+        )
+
+    async def get(self, workspace: str, stream_id: str | None) -> Livestream:
+        async with self.services.db.sessions() as session:
+            query = select(Livestream).where(Livestream.workspace == workspace)
+            if stream_id:
+                query = query.where(Livestream.id == stream_id)
+            else:
+                query = query.order_by(Livestream.created_at.desc()).limit(1)
+            stream = (await session.execute(query)).scalars().first()
+        if stream is None:
+            if stream_id:
+                raise ServiceError(f"No broadcast has the id {stream_id}: /golive list shows them.")
+            raise ServiceError(
+                'There is no broadcast yet: create one with /golive "Title" on youtube.'
+            )
+        return stream
+
+    async def list(self, workspace: str, limit: int = 10) -> Sequence[Livestream]:
+        async with self.services.db.sessions() as session:
+            query = (
+                select(Livestream)
+                .where(Livestream.workspace == workspace)
+                .order_by(Livestream.created_at.desc())
+                .limit(limit)
+            )
+            return (await session.execute(query)).scalars().all()
+
+    async def ingest(
+        self, workspace: str, stream_id: str | None, user: str
+    ) -> list[tuple[str, str | None, str | None]]:
+        """(platform, ingest URL, stream key) per platform: for admins only, never a channel."""
+        stream = await self.get(workspace, stream_id)
+        plan = []
+        async with self.services.db.transaction() as session:
+            for row in stream.platforms:
+                vault = self.services.vault
+                url = key = None
+                if row.ingest_url_enc:
+                    url = vault.decrypt(
+                        session,
+                        row.ingest_url_enc,
+                        what=f"ingest_url:{row.platform}",
+                        operation="show ingest",
+                        actor=user,
+                    )
+                if row.stream_key_enc:
+                    key = vault.decrypt(
+                        session,
+                        row.stream_key_enc,
+                        what=f"stream_key:{row.platform}",
+                        operation="show ingest",
+                        actor=user,
+                    )
+                plan.append((row.platform, url, key))
+        return plan
+
+    async def _transition(
+        self,
+        workspace: str,
+        user: str,
+        stream_id: str | None,
+        *,
+        target: BroadcastState,
+        allowed_from: set[BroadcastState],
+        method: str,
+        progress: Progress | None,
+    ) -> tuple[Livestream, list[PlatformOutcome]]:
+        stream = await self.get(workspace, stream_id)
+        operation = f"{method.split('_')[0]} broadcast"
+
+        async def one(row: LivestreamPlatform, handle: BroadcastHandle) -> PlatformOutcome:
+            state = BroadcastState(row.status)
+            if state is target:
+                return PlatformOutcome(row.platform, False, f"already {target.value}")
+            if state not in allowed_from:
+                return PlatformOutcome(row.platform, False, f"is {state.value}")
+            row.attempts += 1
+            try:
+                provider = await self.services.connections.provider(
+                    workspace, row.platform, actor=user, operation=operation
+                )
+                result = await getattr(provider, method)(handle)
+            except PlatformError as exc:
+                await self._note_failure(workspace, exc)
+                row.error = explain(exc)
+                if target is BroadcastState.LIVE:
+                    row.status = BroadcastState.FAILED.value
+                return PlatformOutcome(row.platform, True, row.error)
+            self._apply(row, result)
+            if progress:
+                await progress(row.platform, row.status)
+            return PlatformOutcome(row.platform, True)
+
+        async with self.services.db.transaction() as session:
+            stream = await session.get(Livestream, stream.id, populate_existing=True)
+            assert stream is not None
+            handles = [self._handle(session, row, user, operation) for row in stream.platforms]
+        outcomes = await asyncio.gather(
+            *(one(r, h) for r, h in zip(stream.platforms, handles, strict=True))
+        )
+        states = {BroadcastState(r.status) for r in stream.platforms}
+        if target is BroadcastState.LIVE and BroadcastState.LIVE in states:
+            stream.status = "live"
+        elif target is BroadcastState.ENDED and BroadcastState.LIVE not in states:
+            stream.status = "ended"
+        async with self.services.db.transaction() as session:
+            await session.merge(stream)
+        return stream, list(outcomes)
+
+    async def start(
+        self,
+        workspace: str,
+        user: str,
+        stream_id: str | None = None,
+        progress: Progress | None = None,
+    ):
+        return await self._transition(
+            workspace,
+            user,
+            stream_id,
+            target=BroadcastState.LIVE,
+            allowed_from={BroadcastState.READY, BroadcastState.PENDING},
+            method="start_broadcast",
+            progress=progress,
+        )
+
+    async def stop(
+        self,
+        workspace: str,
+        user: str,
+        stream_id: str | None = None,
+        progress: Progress | None = None,
+    ):
+        return await self._transition(
+            workspace,
+            user,
+            stream_id,
+            target=BroadcastState.ENDED,
+            allowed_from={BroadcastState.LIVE, BroadcastState.READY, BroadcastState.PENDING},
+            method="stop_broadcast",
+            progress=progress,
+        )
+
+    async def status(self, workspace: str, user: str, stream_id: str | None = None) -> Livestream:
+        return await self.get(workspace, stream_id)
+
+
+def scheduled_label(start: datetime | None) -> str:
+    return start.strftime("%Y-%m-%d %H:%M %Z") if start else "now"

@@ -1,0 +1,158 @@
+"""Meetings across platforms: every link created concurrently, the primary one first.
+
+Each stored link is checked to be https on the platform's host before it is posted, so a
+misbehaving server cannot make golive post a link elsewhere. A host's start link is a secret:
+it is stored encrypted and only ever handed to the host privately.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from bot.commands import CreateMeeting
+from bot.messages import display, explain
+from bot.services.errors import ServiceError
+from bot.services.livestreams import new_id
+from providers import platforms as registered
+from providers.base import Kind, MeetingHandle, MeetingRequest
+from providers.errors import InvalidRequest, NotConnected, PlatformError
+from storage.models import Meeting, MeetingPlatform
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+
+
+def check_link(platform: str, url: str, expected_host: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or (parts.hostname or "").lower() != expected_host.lower():
+        raise InvalidRequest(platform, f"the platform returned a link outside {expected_host}")
+    return url
+
+
+class MeetingService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def create(self, workspace: str, user: str, cmd: CreateMeeting) -> Meeting:
+        known = registered(Kind.MEETING)
+        for platform in cmd.platforms:
+            if platform not in known:
+                raise ServiceError(
+                    f"{display(platform)} cannot host a meeting in this golive. "
+                    f"Choose from: {', '.join(known)}."
+                )
+        missing = []
+        for platform in cmd.platforms:
+            try:
+                await self.services.connections.ensure(workspace, user, platform)
+            except NotConnected:
+                missing.append(platform)
+        if missing:
+            steps = "; ".join(f"/platforms connect {p}" for p in missing)
+            raise ServiceError(
+                f"{', '.join(display(p) for p in missing)} not connected yet: run {steps}."
+            )
+        request = MeetingRequest(
+            title=cmd.title,
+            start=cmd.start,
+            duration_minutes=cmd.duration_minutes,
+            record=cmd.record,
+            timezone=self.services.settings.timezone,
+        )
+
+        async def one(platform: str) -> MeetingHandle | PlatformError:
+            try:
+                provider = await self.services.connections.provider(
+                    workspace, platform, actor=user, operation="create meeting"
+                )
+                handle = await provider.create_meeting(request)
+                host = (
+                    getattr(provider, "host", None)
+                    or urlsplit(provider.config.endpoints.api_url).hostname
+                )
+                check_link(platform, handle.join_url, host)
+                return handle
+            except PlatformError as exc:
+                log.warning("%s failed: code=%s %s", platform, exc.code, exc.message)
+                return exc
+
+        results = await asyncio.gather(*(one(p) for p in cmd.platforms))
+        ordered = sorted(
+            zip(cmd.platforms, results, strict=True), key=lambda pr: pr[0] != cmd.primary
+        )
+        meeting = Meeting(
+            id=new_id(),
+            workspace=workspace,
+            title=cmd.title,
+            primary_platform=cmd.primary,
+            start=cmd.start,
+            duration_minutes=cmd.duration_minutes,
+            timezone=self.services.settings.timezone,
+            record=cmd.record,
+            created_by=user,
+        )
+        vault = self.services.vault
+        for position, (platform, result) in enumerate(ordered):
+            row = MeetingPlatform(platform=platform, position=position, data={})
+            if isinstance(result, MeetingHandle):
+                row.remote_id = result.remote_id
+                row.join_url = result.join_url
+                row.host_url_enc = vault.encrypt_optional(
+                    result.host_url.get_secret_value() if result.host_url else None
+                )
+                row.passcode_enc = vault.encrypt_optional(
+                    result.passcode.get_secret_value() if result.passcode else None
+                )
+                row.data = dict(result.data)
+                row.status = "created"
+            else:
+                row.status = "failed"
+                row.error = explain(result)
+            meeting.platforms.append(row)
+        if all(r.status == "failed" for r in meeting.platforms):
+            reasons = " ".join(r.error or "" for r in meeting.platforms)
+            raise ServiceError(f"No meeting could be created. {reasons}")
+        async with self.services.db.transaction() as session:
+            session.add(meeting)
+        return meeting
+
+    async def host_links(self, workspace: str, meeting_id: str, user: str) -> list[tuple[str, str]]:
+        """The host's start links, for a private message to the host only."""
+        async with self.services.db.transaction() as session:
+            meeting = await session.get(Meeting, meeting_id)
+            if meeting is None or meeting.workspace != workspace:
+                raise ServiceError(f"No meeting has the id {meeting_id}: /meet list shows them.")
+            if meeting.created_by != user:
+                raise ServiceError("Only the person who created the meeting gets its host links.")
+            return [
+                (
+                    row.platform,
+                    self.services.vault.decrypt(
+                        session,
+                        row.host_url_enc,
+                        what=f"host_url:{row.platform}",
+                        operation="host links",
+                        actor=user,
+                    ),
+                )
+                for row in meeting.platforms
+                if row.host_url_enc
+            ]
+
+    async def list(self, workspace: str, limit: int = 10) -> Sequence[Meeting]:
+        async with self.services.db.sessions() as session:
+            query = (
+                select(Meeting)
+                .where(Meeting.workspace == workspace)
+                .order_by(Meeting.created_at.desc())
+                .limit(limit)
+            )
+            return (await session.execute(query)).scalars().all()

@@ -1,0 +1,132 @@
+"""Platform-neutral posts (:class:`Announcement`) and their console text.
+
+Services return stored rows; this module decides what a post says: the primary platform's
+link first and marked, every other platform after it, per-platform state in one line each.
+Slack blocks and Discord embeds are rendered from the same Announcement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.messages import display
+from storage.models import Livestream, Meeting
+
+STATE_MARKS = {
+    "pending": "…",
+    "ready": "○",
+    "created": "○",
+    "live": "●",
+    "ended": "■",
+    "failed": "✗",
+}
+
+
+@dataclass(frozen=True)
+class PlatformLink:
+    platform: str
+    label: str
+    url: str | None
+    primary: bool
+    state: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Announcement:
+    kind: str  # "broadcast" or "meeting"
+    id: str
+    title: str
+    status: str
+    when: str
+    links: tuple[PlatformLink, ...]
+    description: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _when(start: datetime | None, tz: str, suffix: str = "") -> str:
+    if start is None:
+        return "now" + suffix
+    return start.astimezone(ZoneInfo(tz)).strftime("%a %d %b %Y %H:%M %Z") + suffix
+
+
+def _ordered(links: list[PlatformLink]) -> tuple[PlatformLink, ...]:
+    return tuple(sorted(links, key=lambda link: not link.primary))
+
+
+def broadcast_announcement(stream: Livestream, tz: str = "UTC") -> Announcement:
+    links = [
+        PlatformLink(
+            platform=row.platform,
+            label=display(row.platform),
+            url=row.watch_url,
+            primary=row.platform == stream.primary_platform,
+            state=row.status,
+            error=row.error,
+        )
+        for row in stream.platforms
+    ]
+    quota = sum(row.quota_used or 0 for row in stream.platforms if row.platform == "youtube")
+    notes = (f"YouTube quota spent: {quota} units",) if quota else ()
+    return Announcement(
+        kind="broadcast",
+        id=stream.id,
+        title=stream.title,
+        status=stream.status,
+        when=_when(stream.scheduled_start, tz),
+        links=_ordered(links),
+        description=stream.description,
+        notes=notes,
+    )
+
+
+def meeting_announcement(meeting: Meeting, tz: str | None = None) -> Announcement:
+    links = [
+        PlatformLink(
+            platform=row.platform,
+            label=display(row.platform),
+            url=row.join_url,
+            primary=row.platform == meeting.primary_platform,
+            state=row.status,
+            error=row.error,
+        )
+        for row in meeting.platforms
+    ]
+    notes = tuple(row.data["note"] for row in meeting.platforms if (row.data or {}).get("note"))
+    if any(row.host_url_enc for row in meeting.platforms):
+        notes += (f"host start link: /meet host {meeting.id} (sent privately)",)
+    return Announcement(
+        kind="meeting",
+        id=meeting.id,
+        title=meeting.title,
+        status=meeting.status,
+        when=_when(meeting.start, tz or meeting.timezone, f" · {meeting.duration_minutes} min"),
+        links=_ordered(links),
+        notes=notes,
+    )
+
+
+def to_text(post: Announcement) -> str:
+    """The console's rendering: readable in a terminal and stable enough to grep in scripts."""
+    noun = "Broadcast" if post.kind == "broadcast" else "Meeting"
+    lines = [f"{noun} {post.id} · “{post.title}” · {post.status} · {post.when}"]
+    if post.description:
+        lines.append(f"  {post.description}")
+    for link in post.links:
+        mark = STATE_MARKS.get(link.state, "?")
+        name = f"★ {link.label} (primary)" if link.primary else f"  {link.label}"
+        if link.error:
+            lines.append(f"  {mark} {name}: {link.state} — {link.error}")
+        else:
+            lines.append(f"  {mark} {name}: {link.state} · {link.url or 'no link yet'}")
+    lines.extend(f"  {note}" for note in post.notes)
+    return "\n".join(lines)
+
+
+def mask(secret: str | None) -> str:
+    """Stream keys are shown as their last four characters only."""
+    if not secret:
+        return "—"
+    return "••••••••" + secret[-4:] if len(secret) > 8 else "••••"

@@ -1,0 +1,131 @@
+"""The one aiohttp app on ``GOLIVE_PORT``: OAuth connect and callback, health and metrics.
+
+``/connect/{platform}?state=…`` is the link golive sends the admin in chat. It binds the
+pending state to this browser with an HttpOnly cookie and redirects to the platform; the
+callback only succeeds in that same browser, once, within ten minutes.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+
+from aiohttp import web
+
+from bot.messages import display
+from bot.services.context import Services
+from bot.services.errors import ServiceError
+from providers import platforms
+from providers.errors import PlatformError
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+COOKIE = "golive_oauth"
+
+
+def page(title: str, body: str, status: int = 200) -> web.Response:
+    text = (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)} · golive</title>"
+        "<body style='font-family:system-ui,sans-serif;max-width:36rem;"
+        "margin:3rem auto;padding:0 1rem'>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(body)}</p></body></html>"
+    )
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _platform(request: web.Request) -> str:
+    name = request.match_info["platform"]
+    if name not in platforms():
+        raise web.HTTPNotFound(text="unknown platform")
+    return name
+
+
+async def connect(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    platform = _platform(request)
+    state = request.query.get("state", "")
+    browser = request.cookies.get(COOKIE) or secrets.token_urlsafe(24)
+    try:
+        url = await services.connections.authorize_url(platform, state, browser)
+    except ServiceError as exc:
+        return page("Cannot connect", str(exc), status=400)
+    response = web.HTTPFound(url)
+    response.set_cookie(
+        COOKIE,
+        browser,
+        max_age=600,
+        httponly=True,
+        secure=services.settings.public_url.startswith("https://"),
+        samesite="Lax",
+        path="/oauth",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def callback(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    platform = _platform(request)
+    name = display(platform)
+    if "error" in request.query:
+        reason = request.query.get("error_description") or request.query["error"]
+        return page(
+            f"{name} was not connected", f"{name} said: {reason[:200]}. Start again from chat.", 400
+        )
+    state = request.query.get("state")
+    code = request.query.get("code")
+    if not state or not code:
+        return page(
+            "Cannot connect", "The sign-in answer is incomplete: start again from chat.", 400
+        )
+    try:
+        await services.connections.complete(platform, state, code, request.cookies.get(COOKIE))
+    except ServiceError as exc:
+        return page("Cannot connect", str(exc), status=400)
+    except PlatformError:
+        log.exception("%s callback failed", platform)
+        return page("Cannot connect", f"{name} did not answer: try again from chat.", 502)
+    response = page(f"{name} connected", "You can close this tab and go back to chat.")
+    response.del_cookie(COOKIE, path="/oauth")
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    current, head = await services.db.revision()
+    healthy = current == head
+    return web.json_response(
+        {"status": "ok" if healthy else "migrations pending", "schema": current},
+        status=200 if healthy else 503,
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    streams = await services.livestreams.list(services.settings.workspace, limit=1000)
+    live = sum(1 for s in streams if s.status == "live")
+    text = (
+        "# HELP golive_broadcasts_live Broadcasts currently live.\n"
+        "# TYPE golive_broadcasts_live gauge\n"
+        f"golive_broadcasts_live {live}\n"
+    )
+    return web.Response(text=text, content_type="text/plain")
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application()
+    app[SERVICES] = services
+    app.router.add_get("/connect/{platform}", connect)
+    app.router.add_get("/oauth/{platform}/callback", callback)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
