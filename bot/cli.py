@@ -1,0 +1,179 @@
+"""The ``golive`` command line (also ``python -m bot``), as fixed by the architecture page."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from bot.services.context import Services
+from bot.settings import Settings, SettingsError, load_settings
+from storage.vault import rotate_all, unreadable_secrets
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="golive", description="Go live and meet everywhere.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="web server and chat adapters")
+    console = sub.add_parser("console", help="the local shell adapter")
+    console.add_argument("--sandbox", action="store_true", help="use local platform emulators")
+    db = sub.add_parser("db", help="database")
+    db.add_argument("action", choices=["upgrade", "status"])
+    keys = sub.add_parser("keys", help="encryption keys")
+    keys.add_argument("action", choices=["rotate", "generate"])
+    connect = sub.add_parser("connect", help="print a sign-in link for a platform")
+    connect.add_argument("platform")
+    sub.add_parser("doctor", help="check configuration, database and stored secrets")
+    sub.add_parser("manifest", help="print the Slack app manifest")
+    return parser
+
+
+async def _console(settings: Settings, sandbox: bool) -> int:
+    from bot.adapters.console import shell
+
+    services = await Services.start(settings, sandbox=sandbox)
+    try:
+        return await shell.run(services)
+    finally:
+        await services.close()
+
+
+async def _serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.web import create_app
+
+    services = await Services.start(settings)
+    for notice in services.notices:
+        logging.getLogger("golive").warning(notice)
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    site = web.TCPSite(runner, "0.0.0.0", settings.port)  # noqa: S104 - a server is meant to listen
+    await site.start()
+    logging.getLogger("golive").info(
+        "listening on port %s (%s)", settings.port, settings.public_url
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await services.close()
+    return 0
+
+
+async def _db(settings: Settings, action: str) -> int:
+    services = await Services.start(settings)
+    try:
+        current, head = await services.db.revision()
+        print(f"database at revision {current} (latest {head})")
+    finally:
+        await services.close()
+    return 0
+
+
+async def _rotate(settings: Settings) -> int:
+    services = await Services.start(settings)
+    try:
+        async with services.db.transaction() as session:
+            count = await rotate_all(session, services.vault)
+        print(
+            f"re-encrypted {count} stored secrets under the first key of {services.vault.key_count}"
+        )
+    finally:
+        await services.close()
+    return 0
+
+
+async def _connect(settings: Settings, platform: str) -> int:
+    from providers import platforms
+
+    if platform not in platforms():
+        print(
+            f"Unknown platform '{platform}'. Choose from: {', '.join(platforms())}.",
+            file=sys.stderr,
+        )
+        return 2
+    services = await Services.start(settings)
+    try:
+        link = await services.connections.begin(settings.workspace, "cli", platform)
+        print(f"Open within 10 minutes: {link}")
+    finally:
+        await services.close()
+    return 0
+
+
+async def _doctor(settings: Settings) -> int:
+    problems = 0
+    services = await Services.start(settings)
+    try:
+        current, head = await services.db.revision()
+        print(f"database: {services.db!r}, revision {current} (latest {head})")
+        print(f"vault: {services.vault.key_count} key(s) from {services.vault.source.description}")
+        async with services.db.transaction() as session:
+            unreadable = await unreadable_secrets(session, services.vault)
+        for item in unreadable:
+            problems += 1
+            print(f"problem: {item} cannot be decrypted with any configured key")
+        chat = "configured" if settings.chat_configured else "not configured (console only)"
+        print(f"chat credentials: {chat}")
+        print("healthy" if not problems else f"{problems} problem(s)")
+    finally:
+        await services.close()
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", module="authlib")
+    warnings.filterwarnings("ignore", message=".*authlib.jose.*")
+    command = args.command
+    try:
+        if command is None:
+            if settings.chat_configured:
+                return asyncio.run(_serve(settings))
+            return asyncio.run(_console(settings, sandbox=True))
+        if command == "console":
+            return asyncio.run(_console(settings, sandbox=args.sandbox))
+        if command == "serve":
+            return asyncio.run(_serve(settings))
+        if command == "db":
+            return asyncio.run(_db(settings, args.action))
+        if command == "keys" and args.action == "generate":
+            print(Fernet.generate_key().decode())
+            return 0
+        if command == "keys":
+            return asyncio.run(_rotate(settings))
+        if command == "connect":
+            return asyncio.run(_connect(settings, args.platform))
+        if command == "doctor":
+            return asyncio.run(_doctor(settings))
+        if command == "manifest":
+            print((Path(__file__).resolve().parent.parent / "manifest.yml").read_text(), end="")
+            return 0
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as exc:  # configuration problems found while starting (keys, URLs)
+        print(f"golive: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
