@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-# The project is not installed into the virtualenv and pytest is not told where it lives, so
-# make the repository root importable (a no-op once pytest's ``pythonpath`` covers it).
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import httpx
+import pytest
+from pydantic import SecretStr
 
-from collections.abc import AsyncIterator, Awaitable, Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
-
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
-
-from providers.base import Credentials, PlatformConfig  # noqa: E402
-from providers.errors import RateLimited  # noqa: E402
-from providers.http import PlatformHttp, RetryPolicy, StoredToken  # noqa: E402
-from providers.oauth import OAuthFlow, credentials_from_token  # noqa: E402
-from providers.sandbox import Sandbox, start_sandbox  # noqa: E402
-from providers.sandbox.youtube import YouTubeEmulator  # noqa: E402
-from providers.youtube import YouTube  # noqa: E402
+from providers.base import Credentials, PlatformConfig
+from providers.errors import RateLimited
+from providers.http import PlatformHttp, RetryPolicy, StoredToken
+from providers.oauth import OAuthFlow, credentials_from_token
+from providers.sandbox import Sandbox, start_sandbox
+from providers.sandbox.youtube import YouTubeEmulator
+from providers.youtube import YouTube
 
 
 class FastRetry(RetryPolicy):
