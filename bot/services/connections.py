@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 STATUS_TTL = 30.0  # seconds a connection listing is served from memory
 
 
@@ -196,7 +198,8 @@ class ConnectionService:
                 row = Connection(platform=platform, workspace=workspace)
                 session.add(row)
             row.credentials_enc = payload
-            row.scopes = " ".join(credentials.scopes)
+            # RFC 6749 3.3 scope tokens only; the exact list stays in the encrypted payload.
+            row.scopes = " ".join(s for s in credentials.scopes if _SCOPE_TOKEN.fullmatch(s))
             row.status = "connected"
             row.expires_at = credentials.expires_at
             row.last_error = None

@@ -22,7 +22,7 @@ from storage.vault import KeySource, Vault, load_or_create_key, parse_keys
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(repr=False)
 class Services:
     settings: Settings
     db: Database
