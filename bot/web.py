@@ -69,7 +69,7 @@ async def connect(request: web.Request) -> web.StreamResponse:
         path="/oauth",
     )
     response.headers["Cache-Control"] = "no-store"
-    return response
+    raise response
 
 
 async def callback(request: web.Request) -> web.StreamResponse:
