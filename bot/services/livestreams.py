@@ -19,11 +19,11 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.commands import CreateBroadcast
-from bot.messages import display, explain
+from bot.messages import explain
+from bot.services.choices import check_choices
 from bot.services.errors import ServiceError
-from providers import platforms as registered
 from providers.base import BroadcastHandle, BroadcastRequest, BroadcastState, Kind
-from providers.errors import AuthExpired, NotConnected, PlatformError
+from providers.errors import AuthExpired, PlatformError
 from storage.models import Livestream, LivestreamPlatform
 
 if TYPE_CHECKING:
@@ -51,32 +51,12 @@ class LivestreamService:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def _check(self, workspace: str, user: str, cmd: CreateBroadcast) -> None:
-        """Everything that can be refused is refused here, before a platform is called."""
-        known = registered(Kind.LIVESTREAM)
-        for platform in cmd.platforms:
-            if platform not in known:
-                raise ServiceError(
-                    f"{display(platform)} cannot host a broadcast in this golive. "
-                    f"Choose from: {', '.join(known)}."
-                )
-        if cmd.primary not in cmd.platforms:
-            raise ServiceError(f"The primary platform must be one of: {', '.join(cmd.platforms)}.")
-        missing = []
-        for platform in cmd.platforms:
-            try:
-                await self.services.connections.ensure(workspace, user, platform)
-            except NotConnected:
-                missing.append(platform)
-        if missing:
-            names = ", ".join(display(p) for p in missing)
-            steps = "; ".join(f"/platforms connect {p}" for p in missing)
-            raise ServiceError(f"{names} not connected yet: run {steps}, then try again.")
-
     async def create(
         self, workspace: str, user: str, cmd: CreateBroadcast, progress: Progress | None = None
     ) -> Livestream:
-        await self._check(workspace, user, cmd)
+        await check_choices(
+            self.services, workspace, user, Kind.LIVESTREAM, cmd.platforms, cmd.primary
+        )
         request = BroadcastRequest(
             title=cmd.title,
             description=cmd.description,

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from bot.commands import CreateMeeting
-from bot.messages import display, explain
+from bot.messages import explain
+from bot.services.choices import check_choices
 from bot.services.errors import ServiceError
 from bot.services.livestreams import new_id
-from providers import platforms as registered
 from providers.base import Kind, MeetingHandle, MeetingRequest
-from providers.errors import InvalidRequest, NotConnected, PlatformError
+from providers.errors import InvalidRequest, PlatformError
 from storage.models import Meeting, MeetingPlatform
 
 if TYPE_CHECKING:
@@ -42,24 +42,9 @@ class MeetingService:
         self.services = services
 
     async def create(self, workspace: str, user: str, cmd: CreateMeeting) -> Meeting:
-        known = registered(Kind.MEETING)
-        for platform in cmd.platforms:
-            if platform not in known:
-                raise ServiceError(
-                    f"{display(platform)} cannot host a meeting in this golive. "
-                    f"Choose from: {', '.join(known)}."
-                )
-        missing = []
-        for platform in cmd.platforms:
-            try:
-                await self.services.connections.ensure(workspace, user, platform)
-            except NotConnected:
-                missing.append(platform)
-        if missing:
-            steps = "; ".join(f"/platforms connect {p}" for p in missing)
-            raise ServiceError(
-                f"{', '.join(display(p) for p in missing)} not connected yet: run {steps}."
-            )
+        await check_choices(
+            self.services, workspace, user, Kind.MEETING, cmd.platforms, cmd.primary
+        )
         request = MeetingRequest(
             title=cmd.title,
             start=cmd.start,
