@@ -96,7 +96,7 @@ def meeting_announcement(meeting: Meeting, tz: str | None = None) -> Announcemen
     ]
     notes = tuple(row.data["note"] for row in meeting.platforms if (row.data or {}).get("note"))
     if any(row.host_url_enc for row in meeting.platforms):
-        notes += (f"host start link: /meet host {meeting.id} (sent privately)",)
+        notes += ("host start link: sent privately to the host",)
     return Announcement(
         kind="meeting",
         id=meeting.id,
