@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import warnings
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -141,8 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", module="authlib")
-    warnings.filterwarnings("ignore", message=".*authlib.jose.*")
     command = args.command
     try:
         if command is None:
