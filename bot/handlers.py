@@ -118,7 +118,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
         case c.ListItems(kind):
             return Reply(posts=[await _listing(services, who, kind)])
         case c.CreateMeeting():
-            meeting = await services.meetings.create(who.workspace, who.user_id, cmd)
+            meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz)
             reply = Reply(posts=[meeting_announcement(meeting, tz)])
             for platform, url in await services.meetings.host_links(
                 who.workspace, meeting.id, who.user_id

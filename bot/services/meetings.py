@@ -30,10 +30,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def check_link(platform: str, url: str, expected_host: str) -> str:
+def link_domains(provider: object) -> tuple[str, ...]:
+    """Where a provider's join links may point: its declared domains, else its own host."""
+    domains = tuple(getattr(provider, "link_domains", ()) or ())
+    if domains:
+        return domains
+    host = getattr(provider, "host", None)
+    if not host:
+        host = urlsplit(provider.config.endpoints.api_url).hostname  # type: ignore[attr-defined]
+    return (host,)
+
+
+def check_link(platform: str, url: str, domains: tuple[str, ...] | str) -> str:
+    """Only https links on the platform's domain (or a subdomain of it) are ever posted."""
+    domains = (domains,) if isinstance(domains, str) else domains
     parts = urlsplit(url)
-    if parts.scheme != "https" or (parts.hostname or "").lower() != expected_host.lower():
-        raise InvalidRequest(platform, f"the platform returned a link outside {expected_host}")
+    host = (parts.hostname or "").lower()
+    on_domain = any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
+    if parts.scheme != "https" or not on_domain:
+        raise InvalidRequest(
+            platform,
+            f"the platform returned a link outside {', '.join(domains)}; it was not posted",
+        )
     return url
 
 
@@ -41,7 +59,9 @@ class MeetingService:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def create(self, workspace: str, user: str, cmd: CreateMeeting) -> Meeting:
+    async def create(
+        self, workspace: str, user: str, cmd: CreateMeeting, timezone: str | None = None
+    ) -> Meeting:
         await check_choices(
             self.services, workspace, user, Kind.MEETING, cmd.platforms, cmd.primary
         )
@@ -50,7 +70,7 @@ class MeetingService:
             start=cmd.start,
             duration_minutes=cmd.duration_minutes,
             record=cmd.record,
-            timezone=self.services.settings.timezone,
+            timezone=timezone or self.services.settings.timezone,
         )
 
         async def one(platform: str) -> MeetingHandle | PlatformError:
@@ -59,11 +79,7 @@ class MeetingService:
                     workspace, platform, actor=user, operation="create meeting"
                 )
                 handle = await provider.create_meeting(request)
-                host = (
-                    getattr(provider, "host", None)
-                    or urlsplit(provider.config.endpoints.api_url).hostname
-                )
-                check_link(platform, handle.join_url, host)
+                check_link(platform, handle.join_url, link_domains(provider))
                 return handle
             except PlatformError as exc:
                 log.warning("%s failed: code=%s %s", platform, exc.code, exc.message)
@@ -80,7 +96,7 @@ class MeetingService:
             primary_platform=cmd.primary,
             start=cmd.start,
             duration_minutes=cmd.duration_minutes,
-            timezone=self.services.settings.timezone,
+            timezone=request.timezone,
             record=cmd.record,
             created_by=user,
         )
