@@ -32,6 +32,7 @@ class Requester:
 class Reply:
     posts: list[Announcement | str] = field(default_factory=list)
     private: list[str] = field(default_factory=list)
+    direct: list[tuple[str, str]] = field(default_factory=list)  # (person, private message)
     ok: bool = True
 
     @classmethod
@@ -124,6 +125,14 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 who.workspace, meeting.id, who.user_id
             ):
                 reply.private.append(f"host start link for {display(platform)}: {url}")
+            reply.direct.extend(
+                await services.meetings.invitations(
+                    who.workspace, meeting, cmd.invitees, who.user_id
+                )
+            )
+            if reply.direct:
+                people = ", ".join(person for person, _ in reply.direct)
+                reply.private.append(f"invitations sent privately to {people}")
             return reply
         case c.Platforms(action, platform, _args):
             return await _platforms(services, who, action, platform)

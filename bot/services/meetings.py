@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from bot.commands import CreateMeeting
-from bot.messages import explain
+from bot.messages import display, explain
 from bot.services.choices import check_choices
 from bot.services.errors import ServiceError
 from bot.services.livestreams import new_id
@@ -124,6 +124,36 @@ class MeetingService:
         async with self.services.db.transaction() as session:
             session.add(meeting)
         return meeting
+
+    async def invitations(
+        self, workspace: str, meeting: Meeting, invitees: Sequence[str], user: str
+    ) -> list[tuple[str, str]]:
+        """(invitee, text) for private messages: a personal link where the platform makes one."""
+        if not invitees:
+            return []
+        rows = [r for r in meeting.platforms if r.status == "created" and r.join_url]
+        providers = {
+            row.platform: await self.services.connections.provider(
+                workspace, row.platform, actor=user, operation="invite"
+            )
+            for row in rows
+        }
+        out = []
+        for invitee in invitees:
+            name = invitee.lstrip("@").strip("<>").split("|")[-1].lstrip("@")
+            lines = []
+            for row in rows:
+                provider = providers[row.platform]
+                url = row.join_url or ""
+                if hasattr(provider, "invite_link"):
+                    handle = MeetingHandle(remote_id=row.remote_id or "", join_url=row.join_url)
+                    url = await provider.invite_link(
+                        handle, meeting.title, user_id=invitee, user_name=name
+                    )
+                star = "★ " if row.platform == meeting.primary_platform else ""
+                lines.append(f"{star}{display(row.platform)}: {url}")
+            out.append((invitee, f"You are invited to “{meeting.title}”: " + " · ".join(lines)))
+        return out
 
     async def host_links(self, workspace: str, meeting_id: str, user: str) -> list[tuple[str, str]]:
         """The host's start links, for a private message to the host only."""
