@@ -1,0 +1,69 @@
+"""Primary platform highlighting: first and the only one marked, in every rendering."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.views import broadcast_announcement, meeting_announcement, to_text
+from storage.models import Livestream, LivestreamPlatform, Meeting, MeetingPlatform
+
+MEETING = ["zoom", "teams", "jitsi"]
+LIVE = ["youtube", "facebook", "instagram", "restream", "twitch", "rtmp"]
+
+
+def choice(pool: list[str]):
+    return st.lists(st.sampled_from(pool), min_size=1, unique=True).flatmap(
+        lambda chosen: st.tuples(st.just(chosen), st.sampled_from(chosen))
+    )
+
+
+def _link_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines()[1:] if ": " in line and "·" in line]
+
+
+@given(choice(MEETING))
+def test_meeting_primary_first_and_only_one_highlighted(pair):
+    chosen, primary = pair
+    meeting = Meeting(id="m1", title="Sync", primary_platform=primary, duration_minutes=30)
+    meeting.timezone = "UTC"
+    meeting.status = "created"
+    for i, name in enumerate(chosen):
+        meeting.platforms.append(
+            MeetingPlatform(
+                platform=name,
+                position=i,
+                join_url=f"https://{name}.example/j/{i}",
+                status="created",
+                data={},
+            )
+        )
+    post = meeting_announcement(meeting)
+    assert post.links[0].platform == primary
+    assert [link.primary for link in post.links].count(True) == 1
+    lines = _link_lines(to_text(post))
+    assert len(lines) == len(chosen)
+    assert "★" in lines[0] and "(primary)" in lines[0]
+    assert all("★" not in line for line in lines[1:])
+
+
+@given(choice(LIVE))
+def test_broadcast_primary_first_and_only_one_highlighted(pair):
+    chosen, primary = pair
+    stream = Livestream(id="b1", title="Launch", primary_platform=primary, description="")
+    stream.status = "created"
+    for i, name in enumerate(chosen):
+        stream.platforms.append(
+            LivestreamPlatform(
+                platform=name,
+                position=i,
+                watch_url=f"https://{name}.example/w",
+                status="ready",
+                data={},
+                quota_used=0,
+            )
+        )
+    post = broadcast_announcement(stream)
+    assert post.links[0].platform == primary
+    lines = _link_lines(to_text(post))
+    assert "★" in lines[0] and sum("★" in line for line in lines) == 1
