@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class Kind(StrEnum):
@@ -136,6 +139,9 @@ class BroadcastRequest:
     scheduled_start: datetime | None = None
     record: bool = False
     privacy: str = "public"
+    #: this platform's own settings (YouTube category, Facebook page, Twitch category, ...),
+    #: validated by the provider's ``check_settings`` before anything is created anywhere
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,6 +171,8 @@ class MeetingRequest:
     duration_minutes: int = 60
     record: bool = False
     timezone: str = "UTC"
+    #: this platform's own settings (waiting_room, join_before_host, passcode, lobby_bypass ...)
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,9 +205,44 @@ class Provider:
     rate_limit: ClassVar[tuple[int, float]] = (10, 1.0)
     #: extra parameters the platform's authorize endpoint needs (e.g. access_type=offline)
     authorize_params: ClassVar[dict[str, str]] = {}
+    #: deployment options read from ``GOLIVE_<PLATFORM>_<OPTION>`` into ``PlatformConfig.options``
+    #: (lower-case names here, e.g. ``("account_id",)`` reads ``GOLIVE_ZOOM_ACCOUNT_ID``)
+    option_names: ClassVar[tuple[str, ...]] = ()
+    #: the only hosts (or their subdomains) whose https links this platform may hand out
+    link_domains: ClassVar[tuple[str, ...]] = ()
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    @classmethod
+    def auth_style_for(cls, config: PlatformConfig) -> AuthStyle:
+        """How this deployment authenticates: Zoom uses account credentials when an account id
+        is configured and user OAuth otherwise, so the class default can be overridden."""
+        return cls.auth_style
+
+    @classmethod
+    async def app_token(cls, config: PlatformConfig, client: httpx.AsyncClient) -> Credentials:
+        """Client-credentials grant (``AuthStyle.CLIENT_CREDENTIALS``): a fresh app token.
+
+        The caller caches it until ``expires_at`` and asks again after a 401."""
+        raise NotImplementedError(f"{cls.__name__} has no client-credentials grant")
+
+    @classmethod
+    def credentials_from_args(cls, args: Sequence[str]) -> tuple[Credentials, str]:
+        """``AuthStyle.STREAM_KEY``: credentials and an account label from what the admin typed
+        after ``/platforms connect NAME`` (ingest URL, key, optional expiry).
+
+        Raises ``providers.errors.InvalidRequest`` with a sentence naming what is wrong."""
+        raise NotImplementedError(f"{cls.__name__} is not connected with a stream key")
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, str]) -> None:
+        """Refuse unknown or invalid per-platform settings before anything is created."""
+        if settings:
+            from providers.errors import InvalidRequest
+
+            names = ", ".join(sorted(settings))
+            raise InvalidRequest(cls.name, f"{cls.display_name} has no setting {names}")
 
 
 @runtime_checkable
@@ -217,7 +260,13 @@ class LivestreamProvider(Protocol):
 class MeetingProvider(Protocol):
     async def create_meeting(self, request: MeetingRequest) -> MeetingHandle: ...
 
-    async def delete_meeting(self, handle: MeetingHandle) -> None: ...
+    async def update_meeting(self, handle: MeetingHandle, request: MeetingRequest) -> MeetingHandle:
+        """Change time, duration or title; the returned handle may carry a new join link."""
+        ...
+
+    async def delete_meeting(self, handle: MeetingHandle) -> None:
+        """Cancel; deleting a meeting the platform no longer has is not an error."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,13 @@ class Jitsi(Provider):
         return jwt.encode(header, payload, key).decode()
 
     async def create_meeting(self, request: MeetingRequest) -> MeetingHandle:
-        room = room_name(request.title)
+        return self._handle(room_name(request.title), request)
+
+    async def update_meeting(self, handle: MeetingHandle, request: MeetingRequest) -> MeetingHandle:
+        """The room stays (people may have saved its link); subject and token expiry follow."""
+        return self._handle(handle.remote_id, request)
+
+    def _handle(self, room: str, request: MeetingRequest) -> MeetingHandle:
         expires = None
         if request.start is not None:
             end = request.start.timestamp() + (request.duration_minutes + 60) * 60
