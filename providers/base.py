@@ -192,7 +192,12 @@ class MeetingHandle:
 
 
 class Provider:
-    """Common class attributes; concrete providers also implement one protocol below."""
+    """Common class attributes; concrete providers also implement one protocol below.
+
+    Construction: ``cls(config, http)`` with a :class:`providers.http.PlatformHttp` for API
+    platforms, ``cls(config, credentials)`` for ``AuthStyle.STREAM_KEY`` platforms (they have
+    no API to call) and ``cls(config, None)`` for ``AuthStyle.NONE``.
+    """
 
     name: ClassVar[str]
     display_name: ClassVar[str]
@@ -210,6 +215,9 @@ class Provider:
     option_names: ClassVar[tuple[str, ...]] = ()
     #: the only hosts (or their subdomains) whose https links this platform may hand out
     link_domains: ClassVar[tuple[str, ...]] = ()
+    #: ``AuthStyle.STREAM_KEY`` only: what to type after ``/platforms connect NAME`` (shown in
+    #: help and docs) and, in sandbox mode, the arguments used to connect automatically
+    example_args: ClassVar[tuple[str, ...]] = ()
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
