@@ -26,6 +26,9 @@ class Requester:
     user_id: str
     timezone: str = "UTC"
     is_admin: bool = True
+    #: where the command came from, so the announcement lands there and is kept up to date
+    chat: str | None = None  # "slack" or "discord"; None for the console and the API
+    channel: str | None = None
 
 
 @dataclass
@@ -90,7 +93,8 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             if not who.is_admin:
                 return Reply.error("Only golive admins can create broadcasts.")
             stream = await services.livestreams.create(who.workspace, who.user_id, cmd)
-            reply = Reply(posts=[broadcast_announcement(stream, tz)])
+            reply = Reply()
+            await _announce(services, who, broadcast_announcement(stream, tz), reply, new=True)
             reply.private.extend(await _ingest_lines(services, who, stream.id))
             return reply
         case c.BroadcastAction(action, stream_id):
@@ -107,7 +111,12 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             else:
                 stream = await services.livestreams.status(who.workspace, who.user_id, stream_id)
                 outcomes = []
-            reply = Reply(posts=[broadcast_announcement(stream, tz)])
+            reply = Reply()
+            announcement = broadcast_announcement(stream, tz)
+            if action == "status":
+                reply.posts.append(announcement)
+            else:
+                await _announce(services, who, announcement, reply, new=False)
             for outcome in outcomes:
                 if not outcome.changed and outcome.note:
                     reply.private.append(
@@ -120,7 +129,8 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             return Reply(posts=[await _listing(services, who, kind)])
         case c.CreateMeeting():
             meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz)
-            reply = Reply(posts=[meeting_announcement(meeting, tz)])
+            reply = Reply()
+            await _announce(services, who, meeting_announcement(meeting, tz), reply, new=True)
             for platform, url in await services.meetings.host_links(
                 who.workspace, meeting.id, who.user_id
             ):
@@ -137,6 +147,24 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
         case c.Platforms(action, platform, _args):
             return await _platforms(services, who, action, platform)
     return Reply.error("That command is not known: try /golive help.")
+
+
+async def _announce(
+    services: Services, who: Requester, announcement: Announcement, reply: Reply, *, new: bool
+) -> None:
+    """Publish a new announcement (origin channel + targets) or edit every copy of it.
+
+    The reply carries the announcement as a post only where no copy in the origin channel
+    shows it already (the console, the API, a command typed in another channel)."""
+    board = services.announcements
+    origin = [(who.chat, who.channel)] if who.chat and who.channel else []
+    if new:
+        await board.publish(who.workspace, announcement, also=origin)
+    else:
+        await board.refresh(who.workspace, announcement)
+    shown = {(c.chat, c.channel) for c in await board.copies(announcement.kind, announcement.id)}
+    if not origin or origin[0] not in shown:
+        reply.posts.append(announcement)
 
 
 async def _ingest_lines(services: Services, who: Requester, stream_id: str) -> list[str]:

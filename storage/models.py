@@ -213,6 +213,40 @@ class AuditEntry(Base):
         return f"AuditEntry(action={self.action!r}, target={self.target!r})"
 
 
+class AnnounceTarget(Base):
+    """A chat channel that gets every announcement of its workspace (cross-posting)."""
+
+    __tablename__ = "announce_targets"
+    __table_args__ = (UniqueConstraint("workspace", "chat", "channel", name="uq_announce_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    chat: Mapped[str] = mapped_column(String(16))  # "slack" or "discord"
+    channel: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(64), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PostedMessage(Base):
+    """One copy of an announcement in one channel, so later state changes edit every copy."""
+
+    __tablename__ = "posted_messages"
+    __table_args__ = (UniqueConstraint("chat", "channel", "message_id", name="uq_posted_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    item_kind: Mapped[str] = mapped_column(String(16))  # "broadcast" or "meeting"
+    item_id: Mapped[str] = mapped_column(String(16), index=True)
+    chat: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"PostedMessage({self.chat}:{self.channel}/{self.message_id} {self.item_id})"
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

@@ -33,11 +33,13 @@ class Services:
     notices: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        from bot.services.announcements import AnnouncementService
         from bot.services.connections import ConnectionService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
 
         self.connections = ConnectionService(self)
+        self.announcements = AnnouncementService(self)
         self.livestreams = LivestreamService(self)
         self.meetings = MeetingService(self)
 
