@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from bot.commands import CreateBroadcast
 from bot.messages import explain
 from bot.services.choices import check_choices
 from bot.services.errors import ServiceError
+from bot.services.progress import Progress, report
 from providers.base import BroadcastHandle, BroadcastRequest, BroadcastState, Kind
 from providers.errors import AuthExpired, PlatformError
 from storage.models import Livestream, LivestreamPlatform
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from bot.services.context import Services
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, str], Awaitable[None]]  # (platform, state or message)
 
 
 def new_id() -> str:
@@ -65,6 +64,7 @@ class LivestreamService:
         )
 
         async def one(platform: str) -> tuple[str, BroadcastHandle | BaseException]:
+            await report(progress, platform, "creating")
             try:
                 provider = await self.services.connections.provider(
                     workspace, platform, actor=user, operation="create broadcast"
@@ -72,9 +72,9 @@ class LivestreamService:
                 handle = await provider.create_broadcast(request)
             except PlatformError as exc:
                 await self._note_failure(workspace, exc)
+                await report(progress, platform, BroadcastState.FAILED.value, explain(exc))
                 return platform, exc
-            if progress:
-                await progress(platform, handle.state.value)
+            await report(progress, platform, handle.state.value, handle.message)
             return platform, handle
 
         results = await asyncio.gather(*(one(p) for p in cmd.platforms))
@@ -221,6 +221,9 @@ class LivestreamService:
             if state not in allowed_from:
                 return PlatformOutcome(row.platform, False, f"is {state.value}")
             row.attempts += 1
+            await report(
+                progress, row.platform, "starting" if target is BroadcastState.LIVE else "stopping"
+            )
             try:
                 provider = await self.services.connections.provider(
                     workspace, row.platform, actor=user, operation=operation
@@ -231,10 +234,10 @@ class LivestreamService:
                 row.error = explain(exc)
                 if target is BroadcastState.LIVE:
                     row.status = BroadcastState.FAILED.value
+                await report(progress, row.platform, row.status, row.error)
                 return PlatformOutcome(row.platform, True, row.error)
             self._apply(row, result)
-            if progress:
-                await progress(row.platform, row.status)
+            await report(progress, row.platform, row.status, result.message)
             return PlatformOutcome(row.platform, True)
 
         async with self.services.db.transaction() as session:

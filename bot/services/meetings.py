@@ -20,6 +20,7 @@ from bot.messages import display, explain
 from bot.services.choices import check_choices
 from bot.services.errors import ServiceError
 from bot.services.livestreams import new_id
+from bot.services.progress import Progress, report
 from providers.base import Kind, MeetingHandle, MeetingRequest
 from providers.errors import InvalidRequest, PlatformError
 from storage.models import Meeting, MeetingPlatform
@@ -60,7 +61,12 @@ class MeetingService:
         self.services = services
 
     async def create(
-        self, workspace: str, user: str, cmd: CreateMeeting, timezone: str | None = None
+        self,
+        workspace: str,
+        user: str,
+        cmd: CreateMeeting,
+        timezone: str | None = None,
+        progress: Progress | None = None,
     ) -> Meeting:
         await check_choices(
             self.services, workspace, user, Kind.MEETING, cmd.platforms, cmd.primary
@@ -74,16 +80,19 @@ class MeetingService:
         )
 
         async def one(platform: str) -> MeetingHandle | PlatformError:
+            await report(progress, platform, "creating")
             try:
                 provider = await self.services.connections.provider(
                     workspace, platform, actor=user, operation="create meeting"
                 )
                 handle = await provider.create_meeting(request)
                 check_link(platform, handle.join_url, link_domains(provider))
-                return handle
             except PlatformError as exc:
                 log.warning("%s failed: code=%s %s", platform, exc.code, exc.message)
+                await report(progress, platform, "failed", explain(exc))
                 return exc
+            await report(progress, platform, "created")
+            return handle
 
         results = await asyncio.gather(*(one(p) for p in cmd.platforms))
         ordered = sorted(
