@@ -144,8 +144,8 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 people = ", ".join(person for person, _ in reply.direct)
                 reply.private.append(f"invitations sent privately to {people}")
             return reply
-        case c.Platforms(action, platform, _args):
-            return await _platforms(services, who, action, platform)
+        case c.Platforms(action, platform, args):
+            return await _platforms(services, who, action, platform, args)
     return Reply.error("That command is not known: try /golive help.")
 
 
@@ -195,7 +195,11 @@ async def _listing(services: Services, who: Requester, kind: str) -> str:
 
 
 async def _platforms(
-    services: Services, who: Requester, action: str, platform: str | None
+    services: Services,
+    who: Requester,
+    action: str,
+    platform: str | None,
+    args: tuple[str, ...] = (),
 ) -> Reply:
     if action == "list":
         connected = {v.platform: v for v in await services.connections.list(who.workspace)}
@@ -203,8 +207,15 @@ async def _platforms(
         for name in platforms():
             cls = provider_class(name)
             view = connected.get(name)
-            if cls.auth_style is AuthStyle.NONE:
+            style = services.connections.style(name)
+            if style is AuthStyle.NONE:
                 state = "ready (no account needed)"
+            elif style is AuthStyle.CLIENT_CREDENTIALS:
+                state = (
+                    "ready (app credentials)"
+                    if services.connections.app_configured(name)
+                    else f"not configured · set GOLIVE_{name.upper()}_CLIENT_ID and _CLIENT_SECRET"
+                )
             elif view is None:
                 state = f"not connected · /platforms connect {name}"
             else:
@@ -228,8 +239,28 @@ async def _platforms(
                 else f"{cls.display_name} was not connected."
             ]
         )
-    if cls.auth_style is AuthStyle.NONE:
+    style = services.connections.style(platform)
+    if style is AuthStyle.NONE:
         return Reply(private=[f"{cls.display_name} needs no connection: it is ready to use."])
+    if style is AuthStyle.CLIENT_CREDENTIALS:
+        if services.connections.app_configured(platform):
+            return Reply(private=[f"{cls.display_name} uses golive's app credentials: ready."])
+        return Reply.error(
+            f"{cls.display_name} uses app credentials: set GOLIVE_{platform.upper()}_CLIENT_ID "
+            f"and GOLIVE_{platform.upper()}_CLIENT_SECRET, then restart golive."
+        )
+    if style is AuthStyle.STREAM_KEY:
+        if not args:
+            example = " ".join(cls.example_args)
+            return Reply.error(
+                f"{cls.display_name} is connected with its stream URL and key: "
+                f"/platforms connect {platform} {example}"
+            )
+        row = await services.connections.connect_with_args(
+            who.workspace, who.user_id, platform, args
+        )
+        until = f", key valid until {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.expires_at else ""
+        return Reply(private=[f"{cls.display_name} connected as {row.account_label}{until}."])
     if services.sandbox is not None and platform in getattr(services.sandbox, "endpoints", {}):
         await services.connections.connect_in_sandbox(who.workspace, who.user_id, platform)
         return Reply(private=[f"{cls.display_name} connected (sandbox emulator)."])

@@ -130,8 +130,13 @@ class StoredToken:
         refresher: Refresher | None = None,
         on_refresh: OnRefresh | None = None,
         skew: timedelta = timedelta(seconds=60),
+        *,
+        renewable: bool = False,
     ) -> None:
+        """``renewable``: the refresher needs no refresh token (a client-credentials grant
+        simply asks again), so a missing or expired token is fetched rather than fatal."""
         self.platform = platform
+        self._renewable = renewable
         self.credentials = credentials
         self._refresher = refresher
         self._on_refresh = on_refresh
@@ -145,7 +150,9 @@ class StoredToken:
 
     async def token(self) -> str | None:
         exp = self.credentials.expires_at
-        if self._refresher and exp is not None and exp - self._skew <= datetime.now(UTC):
+        stale = exp is not None and exp - self._skew <= datetime.now(UTC)
+        missing = self._renewable and self._current() is None
+        if self._refresher and (stale or missing):
             return await self.refresh(self._current())
         return self._current()
 
@@ -154,7 +161,8 @@ class StoredToken:
             current = self._current()
             if current is not None and current != stale:
                 return current
-            if self._refresher is None or self.credentials.refresh_token is None:
+            can_refresh = self._renewable or self.credentials.refresh_token is not None
+            if self._refresher is None or not can_refresh:
                 raise AuthExpired(self.platform, "the access token expired and cannot be refreshed")
             fresh = await self._refresher(self.credentials)
             self.refresh_count += 1

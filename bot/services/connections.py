@@ -61,6 +61,16 @@ class ConnectionService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._status_cache: dict[str, tuple[float, list[ConnectionView]]] = {}
+        #: app tokens (client-credentials grant) per platform, reused until they expire
+        self._app_tokens: dict[str, StoredToken] = {}
+
+    def style(self, platform: str) -> AuthStyle:
+        """How this deployment connects the platform (it may depend on configuration)."""
+        return provider_class(platform).auth_style_for(self.services.platform_config(platform))
+
+    def app_configured(self, platform: str) -> bool:
+        config = self.services.platform_config(platform)
+        return bool(config.client_id and config.client_secret)
 
     # -- OAuth -----------------------------------------------------------------------------
 
@@ -69,7 +79,7 @@ class ConnectionService:
 
     def _flow(self, platform: str) -> OAuthFlow:
         cls = provider_class(platform)
-        if cls.auth_style is not AuthStyle.OAUTH_PKCE:
+        if self.style(platform) is not AuthStyle.OAUTH_PKCE:
             raise ServiceError(f"{cls.display_name} is not connected through a sign-in page.")
         config = self.services.platform_config(platform)
         if not config.client_id:
@@ -220,9 +230,22 @@ class ConnectionService:
         )
         return result.scalar_one_or_none()
 
+    async def connect_with_args(
+        self, workspace: str, user_id: str, platform: str, args: tuple[str, ...] | list[str]
+    ) -> Connection:
+        """Stream-key platforms: store what the admin pasted (ingest URL, key, expiry)."""
+        cls = provider_class(platform)
+        if self.style(platform) is not AuthStyle.STREAM_KEY:
+            raise ServiceError(f"{cls.display_name} is not connected with a stream key.")
+        credentials, label = cls.credentials_from_args(tuple(args))  # InvalidRequest if bad
+        return await self.save(workspace, platform, credentials, user_id=user_id, label=label)
+
     async def is_connected(self, workspace: str, platform: str) -> bool:
-        if provider_class(platform).auth_style is AuthStyle.NONE:
+        style = self.style(platform)
+        if style is AuthStyle.NONE:
             return True
+        if style is AuthStyle.CLIENT_CREDENTIALS:
+            return self.app_configured(platform)
         async with self.services.db.sessions() as session:
             row = await self._row(session, workspace, platform)
         return row is not None and row.status == "connected"
@@ -231,9 +254,21 @@ class ConnectionService:
         """Raise NotConnected unless usable; in sandbox mode connect on first use instead."""
         if await self.is_connected(workspace, platform):
             return
-        if self.services.sandbox is not None and platform in self.services.sandbox.endpoints:  # type: ignore[attr-defined]
-            await self.connect_in_sandbox(workspace, user_id, platform)
-            return
+        if self.services.sandbox is not None:
+            style = self.style(platform)
+            cls = provider_class(platform)
+            if style is AuthStyle.STREAM_KEY and cls.example_args:
+                await self.connect_with_args(workspace, user_id, platform, cls.example_args)
+                return
+            if style is AuthStyle.OAUTH_PKCE and platform in self.services.sandbox.endpoints:  # type: ignore[attr-defined]
+                await self.connect_in_sandbox(workspace, user_id, platform)
+                return
+        if self.style(platform) is AuthStyle.CLIENT_CREDENTIALS:
+            raise NotConnected(
+                platform,
+                f"set GOLIVE_{platform.upper()}_CLIENT_ID and GOLIVE_{platform.upper()}"
+                "_CLIENT_SECRET for its app credentials",
+            )
         raise NotConnected(platform, "no connection is stored")
 
     async def mark(self, workspace: str, platform: str, status: str, error: str | None) -> None:
@@ -276,8 +311,13 @@ class ConnectionService:
         """A ready provider acting as this workspace's connection (tokens refreshed and saved)."""
         cls: type[Provider] = provider_class(platform)
         config = self.services.platform_config(platform)
-        if cls.auth_style is AuthStyle.NONE:
+        style = cls.auth_style_for(config)
+        if style is AuthStyle.NONE:
             return cls(config, None)  # type: ignore[call-arg]
+        if style is AuthStyle.CLIENT_CREDENTIALS:
+            if not self.app_configured(platform):
+                raise NotConnected(platform, "its app credentials are not configured")
+            return cls(config, self._http(cls, platform, workspace, self._app_token(cls, config)))  # type: ignore[call-arg]
         async with self.services.db.transaction() as session:
             row = await self._row(session, workspace, platform)
             if row is None or row.status == "disconnected":
@@ -290,24 +330,42 @@ class ConnectionService:
                 actor=actor,
             )
         credentials = Credentials.from_json(json.loads(raw))
+        if style is AuthStyle.STREAM_KEY:
+            return cls(config, credentials)  # type: ignore[call-arg]
         refresher = None
-        if cls.auth_style is AuthStyle.OAUTH_PKCE and config.endpoints.token_url:
+        if config.endpoints.token_url:
             refresher = OAuthFlow(cls, config).refresh
 
         async def persist(fresh: Credentials) -> None:
             await self.save(workspace, platform, fresh, user_id=actor)
 
         token = StoredToken(platform, credentials, refresher, persist)
-        http = PlatformHttp(
+        return cls(config, self._http(cls, platform, workspace, token))  # type: ignore[call-arg]
+
+    def _app_token(self, cls: type[Provider], config) -> StoredToken:
+        """One cached app token per platform, fetched on first use and again when it expires."""
+        platform = cls.name
+        token = self._app_tokens.get(platform)
+        if token is None:
+            client = self.services.http
+
+            async def fetch(_: Credentials) -> Credentials:
+                return await cls.app_token(config, client)
+
+            token = StoredToken(platform, Credentials(), fetch, renewable=True)
+            self._app_tokens[platform] = token
+        return token
+
+    def _http(self, cls: type[Provider], platform: str, workspace: str, token) -> PlatformHttp:
+        return PlatformHttp(
             platform,
-            config.endpoints.api_url,
+            self.services.platform_config(platform).endpoints.api_url,
             client=self.services.http,
             token=token,
             parse_error=getattr(cls, "parse_error", None) or _generic(),
             pacer=self.services.pacers.get(platform, workspace, cls.rate_limit),
             retry=self.retry_policy,
         )
-        return cls(config, http)  # type: ignore[call-arg]
 
     retry_policy = RetryPolicy()
 

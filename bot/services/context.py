@@ -95,6 +95,12 @@ class Services:
             client_id = client_id or sandbox_id
             client_secret = client_secret or sandbox_secret
         options: dict[str, str] = {}
+        if platform in sandbox_endpoints:
+            options.update(self.sandbox.options.get(platform, {}))  # type: ignore[attr-defined]
+        for name in cls.option_names:
+            value = settings.platform_setting(platform, name.upper())
+            if value is not None:
+                options[name] = value
         if platform == "jitsi":
             defaults = Endpoints(api_url=settings.jitsi_url)
             client_id = settings.jitsi_app_id

@@ -56,6 +56,8 @@ class Sandbox:
         self.endpoints: dict[str, Endpoints] = {}
         self.clients: dict[str, tuple[str, str]] = {}
         self.emulators: dict[str, object] = {}
+        #: deployment options an emulator wants (e.g. Zoom's account id for Server-to-Server)
+        self.options: dict[str, dict[str, str]] = {}
         self.urls: dict[str, str] = {}
         self._runners: list[web.AppRunner] = []
 
@@ -74,6 +76,7 @@ class Sandbox:
         self.urls[name] = base
         self.endpoints[name] = emulator.endpoints(base)
         self.clients[name] = emulator.client
+        self.options[name] = dict(getattr(emulator, "options", {}) or {})
         self.emulators[name] = emulator
         log.info("sandbox: %s emulator on %s", name, base)
 
