@@ -95,6 +95,17 @@ class CreateMeeting:
 
 
 @dataclass(frozen=True)
+class MeetingAction:
+    """``/meet cancel ID`` or ``/meet edit ID ["New title"] [at ...] [for 45m]``."""
+
+    action: Literal["cancel", "edit"]
+    id: str
+    title: str | None = None
+    start: datetime | None = None
+    duration_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class Platforms:
     action: Literal["list", "connect", "disconnect"]
     platform: str | None
@@ -107,7 +118,14 @@ class Help:
 
 
 Command = (
-    OpenForm | CreateBroadcast | BroadcastAction | ListItems | CreateMeeting | Platforms | Help
+    OpenForm
+    | CreateBroadcast
+    | BroadcastAction
+    | ListItems
+    | CreateMeeting
+    | MeetingAction
+    | Platforms
+    | Help
 )
 
 # --- entry point --------------------------------------------------------------------------------
@@ -239,10 +257,52 @@ def _parse_meet(text: str, ctx: _Context) -> Command:
     if first == "list":
         _no_more(words, 1, "/meet list")
         return ListItems("meet")
+    if first == "cancel":
+        if len(words) < 2:
+            raise CommandError("Say which meeting: /meet cancel ID (see /meet list).")
+        _no_more(words, 2, "/meet cancel ID")
+        return MeetingAction("cancel", _broadcast_id(words[1], "meeting"))
+    if first == "edit":
+        return _parse_meet_edit(stripped[len(words[0]) :].strip(), ctx)
     raise CommandError(
-        f"Unknown /meet action '{_show(words[0])}'. Choose from: list, help, "
+        f"Unknown /meet action '{_show(words[0])}'. Choose from: list, edit, cancel, help, "
         f'or a title in quotes, e.g. /meet "Team sync" on zoom.'
     )
+
+
+def _parse_meet_edit(text: str, ctx: _Context) -> MeetingAction:
+    usage = '/meet edit ID ["New title"] [at 2026-12-24 18:00] [for 45m]'
+    if not text:
+        raise CommandError(f"Say which meeting and what changes: {usage}.")
+    meeting_id, _, rest = text.partition(" ")
+    meeting_id = _broadcast_id(meeting_id, "meeting")
+    rest = rest.strip()
+    title = None
+    if rest and _opens_quote(rest):
+        raw, rest = _split_title(rest, "meet")
+        title = _check_title(raw, "meet")
+    words = rest.split()
+    start: datetime | None = None
+    duration: int | None = None
+    i = 0
+    while i < len(words):
+        key = words[i].lower()
+        if key not in ("at", "for") or (key == "at" and start) or (key == "for" and duration):
+            raise CommandError(f"Unexpected word '{_show(words[i])}': write {usage}.")
+        j = i + 1
+        while j < len(words) and words[j].lower() not in ("at", "for"):
+            j += 1
+        values = words[i + 1 : j]
+        if key == "at":
+            start, used = _parse_at(values, ctx)
+        else:
+            if not values:
+                raise CommandError("Say how long after 'for', e.g. for 45m, for 90 or for 1h30m.")
+            duration, used = _parse_duration(values[0]), 1
+        i += 1 + used
+    if title is None and start is None and duration is None:
+        raise CommandError(f"Nothing to change: {usage}.")
+    return MeetingAction("edit", meeting_id, title, start, duration)
 
 
 def _no_more(words: list[str], allowed: int, usage: str) -> None:
@@ -250,12 +310,13 @@ def _no_more(words: list[str], allowed: int, usage: str) -> None:
         raise CommandError(f"Unexpected '{_show(words[allowed])}' at the end: write just {usage}.")
 
 
-def _broadcast_id(word: str) -> str:
+def _broadcast_id(word: str, noun: str = "broadcast") -> str:
     candidate = word.removeprefix("#")
     if len(candidate) > MAX_ID_LENGTH or not _ID.fullmatch(candidate):
+        listing = "/golive list" if noun == "broadcast" else "/meet list"
         raise CommandError(
-            f"'{_show(word)}' is not a broadcast ID: IDs are letters, digits, '-' or '_' "
-            "(see /golive list)."
+            f"'{_show(word)}' is not a {noun} ID: IDs are letters, digits, '-' or '_' "
+            f"(see {listing})."
         )
     return candidate
 

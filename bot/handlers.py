@@ -49,7 +49,10 @@ HELP = {
         " [record]\n"
         "/golive start|stop|status|report [ID] · /golive list"
     ),
-    "meet": '/meet "Title" on jitsi [primary jitsi] [at …] [for 45m] [record] [with @ana @ben]',
+    "meet": (
+        '/meet "Title" on jitsi [primary jitsi] [at …] [for 45m] [record] [with @ana @ben]\n'
+        '/meet edit ID ["New title"] [at …] [for 45m] · /meet cancel ID · /meet list'
+    ),
     "platforms": "/platforms · /platforms connect PLATFORM · /platforms disconnect PLATFORM",
 }
 
@@ -143,6 +146,27 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             if reply.direct:
                 people = ", ".join(person for person, _ in reply.direct)
                 reply.private.append(f"invitations sent privately to {people}")
+            return reply
+        case c.MeetingAction(action, meeting_id, title, start, duration):
+            if action == "cancel":
+                meeting = await services.meetings.cancel(
+                    who.workspace, who.user_id, meeting_id, admin=who.is_admin
+                )
+            else:
+                meeting = await services.meetings.update(
+                    who.workspace,
+                    who.user_id,
+                    meeting_id,
+                    title=title,
+                    start=start,
+                    duration_minutes=duration,
+                    admin=who.is_admin,
+                )
+            reply = Reply()
+            await _announce(services, who, meeting_announcement(meeting, tz), reply, new=False)
+            failed = [p for p in meeting.platforms if p.error]
+            reply.ok = not failed
+            reply.private.extend(f"{display(p.platform)} {p.error}" for p in failed)
             return reply
         case c.Platforms(action, platform, args):
             return await _platforms(services, who, action, platform, args)

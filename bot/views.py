@@ -21,6 +21,7 @@ STATE_MARKS = {
     "live": "●",
     "ended": "■",
     "failed": "✗",
+    "cancelled": "⊘",
 }
 
 

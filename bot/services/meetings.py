@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ from bot.services.livestreams import new_id
 from bot.services.progress import Progress, report
 from providers.base import Kind, MeetingHandle, MeetingRequest
 from providers.errors import InvalidRequest, PlatformError
-from storage.models import Meeting, MeetingPlatform
+from storage.models import AuditEntry, Meeting, MeetingPlatform
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -132,6 +133,131 @@ class MeetingService:
             raise ServiceError(f"No meeting could be created. {reasons}")
         async with self.services.db.transaction() as session:
             session.add(meeting)
+        return meeting
+
+    async def _load(
+        self, session, workspace: str, meeting_id: str | None, user: str, admin: bool
+    ) -> Meeting:
+        if meeting_id is None:
+            query = (
+                select(Meeting)
+                .where(Meeting.workspace == workspace, Meeting.status != "cancelled")
+                .order_by(Meeting.created_at.desc())
+                .limit(1)
+            )
+            meeting = (await session.execute(query)).scalar_one_or_none()
+        else:
+            meeting = await session.get(Meeting, meeting_id)
+        if meeting is None or meeting.workspace != workspace:
+            raise ServiceError(f"No meeting has the id {meeting_id}: /meet list shows them.")
+        if not admin and meeting.created_by != user:
+            raise ServiceError(
+                "Only the person who created the meeting or a golive admin can change it."
+            )
+        return meeting
+
+    async def update(
+        self,
+        workspace: str,
+        user: str,
+        meeting_id: str,
+        *,
+        title: str | None = None,
+        start: datetime | None = None,
+        duration_minutes: int | None = None,
+        admin: bool = True,
+        progress: Progress | None = None,
+    ) -> Meeting:
+        """Change title, time or length on every platform that holds the meeting.
+
+        A platform that refuses keeps its old details and says why; the others change. The
+        stored meeting takes the new details as soon as one platform (or none is left to
+        ask) has them, so what golive shows matches what most people see."""
+        async with self.services.db.transaction() as session:
+            meeting = await self._load(session, workspace, meeting_id, user, admin)
+            if meeting.status == "cancelled":
+                raise ServiceError(f"Meeting {meeting.id} was cancelled; create a new one.")
+            request = MeetingRequest(
+                title=title or meeting.title,
+                start=start or meeting.start,
+                duration_minutes=duration_minutes or meeting.duration_minutes,
+                record=meeting.record,
+                timezone=meeting.timezone,
+            )
+            rows = [r for r in meeting.platforms if r.status == "created"]
+
+            async def one(row: MeetingPlatform) -> None:
+                await report(progress, row.platform, "updating")
+                try:
+                    provider = await self.services.connections.provider(
+                        workspace, row.platform, actor=user, operation="update meeting"
+                    )
+                    handle = MeetingHandle(
+                        remote_id=row.remote_id or "", join_url=row.join_url or "", data=row.data
+                    )
+                    fresh = await provider.update_meeting(handle, request)
+                    check_link(row.platform, fresh.join_url, link_domains(provider))
+                except PlatformError as exc:
+                    log.warning("%s update failed: code=%s %s", row.platform, exc.code, exc.message)
+                    row.error = f"not updated: {explain(exc)}"
+                    await report(progress, row.platform, "failed", row.error)
+                    return
+                row.join_url = fresh.join_url
+                row.remote_id = fresh.remote_id or row.remote_id
+                row.data = {**(row.data or {}), **fresh.data}
+                if fresh.host_url:
+                    row.host_url_enc = self.services.vault.encrypt(
+                        fresh.host_url.get_secret_value()
+                    )
+                row.error = None
+                await report(progress, row.platform, "updated")
+
+            await asyncio.gather(*(one(r) for r in rows))
+            meeting.title = request.title
+            meeting.start = request.start
+            meeting.duration_minutes = request.duration_minutes
+            session.add(AuditEntry(actor=user, action="meeting update", target=meeting.id))
+        return meeting
+
+    async def cancel(
+        self,
+        workspace: str,
+        user: str,
+        meeting_id: str,
+        *,
+        admin: bool = True,
+        progress: Progress | None = None,
+    ) -> Meeting:
+        """Delete the meeting on every platform; a platform that refuses is named, not hidden."""
+        async with self.services.db.transaction() as session:
+            meeting = await self._load(session, workspace, meeting_id, user, admin)
+            if meeting.status == "cancelled":
+                raise ServiceError(f"Meeting {meeting.id} is already cancelled; nothing changed.")
+
+            async def one(row: MeetingPlatform) -> None:
+                if row.status != "created":
+                    row.status = "cancelled"
+                    return
+                await report(progress, row.platform, "cancelling")
+                try:
+                    provider = await self.services.connections.provider(
+                        workspace, row.platform, actor=user, operation="cancel meeting"
+                    )
+                    handle = MeetingHandle(
+                        remote_id=row.remote_id or "", join_url=row.join_url or "", data=row.data
+                    )
+                    await provider.delete_meeting(handle)
+                except PlatformError as exc:
+                    row.error = f"still open there: {explain(exc)}"
+                    await report(progress, row.platform, "failed", row.error)
+                    return
+                row.status = "cancelled"
+                row.error = None
+                await report(progress, row.platform, "cancelled")
+
+            await asyncio.gather(*(one(r) for r in meeting.platforms))
+            meeting.status = "cancelled"
+            session.add(AuditEntry(actor=user, action="meeting cancel", target=meeting.id))
         return meeting
 
     async def invitations(
