@@ -302,7 +302,8 @@ def test_time_only_is_today_in_the_zone() -> None:
         (
             "meet",
             "start",
-            "Unknown /meet action 'start'. Choose from: list, help, or a title in quotes, "
+            "Unknown /meet action 'start'. Choose from: list, edit, cancel, help, "
+            "or a title in quotes, "
             'e.g. /meet "Team sync" on zoom.',
         ),
         (
