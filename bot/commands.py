@@ -18,8 +18,8 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Literal, cast
 
@@ -70,6 +70,8 @@ class CreateBroadcast:
     start: datetime | None
     record: bool
     description: str = ""
+    #: per-platform settings from forms and the API, e.g. {"youtube": {"category": "22"}}
+    settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class CreateMeeting:
     duration_minutes: int = DEFAULT_DURATION_MINUTES
     record: bool = False
     invitees: tuple[str, ...] = ()
+    settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

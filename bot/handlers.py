@@ -192,12 +192,18 @@ async def _announce(
 
 
 async def _ingest_lines(services: Services, who: Requester, stream_id: str) -> list[str]:
+    plan = await services.livestreams.ingest_plan(who.workspace, stream_id, who.user_id)
     lines = []
-    for platform, url, key in await services.livestreams.ingest(
-        who.workspace, stream_id, who.user_id
-    ):
-        if url or key:
-            lines.append(f"{display(platform)} ingest: {url or '—'}  key: {mask(key)}")
+    for platform, url, key in plan.outputs:
+        lines.append(f"{display(platform)} ingest: {url or '—'}  key: {mask(key)}")
+        if plan.carried.get(platform):
+            names = ", ".join(display(p) for p in plan.carried[platform])
+            lines.append(f"  {display(platform)} forwards to {names}: no output of their own")
+    if len(plan.outputs) > 1:
+        lines.append(
+            f"Your encoder needs {len(plan.outputs)} outputs (one per line above); "
+            "OBS sends one: add Restream, or one encoder per platform."
+        )
     return lines
 
 

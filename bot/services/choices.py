@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from bot.messages import display
+from bot.messages import display, explain
 from bot.services.errors import ServiceError
 from providers import platforms as registered
+from providers import provider_class
 from providers.base import Kind
-from providers.errors import NotConnected
+from providers.errors import InvalidRequest, NotConnected
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -24,6 +25,7 @@ async def check_choices(
     kind: Kind,
     chosen: Sequence[str],
     primary: str,
+    settings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Refuse unknown, wrong-kind or unconnected platforms and a stray primary, storing nothing."""
     known = registered(kind)
@@ -35,6 +37,18 @@ async def check_choices(
             )
     if primary not in chosen:
         raise ServiceError(f"The primary platform must be one of: {', '.join(chosen)}.")
+    settings = settings or {}
+    stray = sorted(set(settings) - set(chosen))
+    if stray:
+        raise ServiceError(
+            f"Settings were given for {', '.join(stray)}, which is not among the chosen "
+            f"platforms: {', '.join(chosen)}."
+        )
+    for platform in chosen:
+        try:
+            provider_class(platform).check_settings(dict(settings.get(platform, {})))
+        except InvalidRequest as exc:
+            raise ServiceError(explain(exc)) from exc
     missing = []
     for platform in chosen:
         try:

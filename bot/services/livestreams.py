@@ -8,6 +8,7 @@ as it is and said to be so.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from bot.messages import explain
 from bot.services.choices import check_choices
 from bot.services.errors import ServiceError
 from bot.services.progress import Progress, report
+from providers import provider_class
 from providers.base import BroadcastHandle, BroadcastRequest, BroadcastState, Kind
 from providers.errors import AuthExpired, PlatformError
 from storage.models import Livestream, LivestreamPlatform
@@ -40,6 +42,18 @@ def new_id() -> str:
 
 
 @dataclass(frozen=True)
+class IngestPlan:
+    """What the admin configures in the encoder: as few outputs as the platforms allow.
+
+    ``outputs`` are (platform, ingest URL, stream key); ``carried`` names, per aggregating
+    platform (Restream), the broadcast's platforms it forwards to, so they need no output
+    of their own."""
+
+    outputs: list[tuple[str, str | None, str | None]]
+    carried: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
 class PlatformOutcome:
     platform: str
     changed: bool
@@ -54,7 +68,13 @@ class LivestreamService:
         self, workspace: str, user: str, cmd: CreateBroadcast, progress: Progress | None = None
     ) -> Livestream:
         await check_choices(
-            self.services, workspace, user, Kind.LIVESTREAM, cmd.platforms, cmd.primary
+            self.services,
+            workspace,
+            user,
+            Kind.LIVESTREAM,
+            cmd.platforms,
+            cmd.primary,
+            cmd.settings,
         )
         request = BroadcastRequest(
             title=cmd.title,
@@ -69,7 +89,8 @@ class LivestreamService:
                 provider = await self.services.connections.provider(
                     workspace, platform, actor=user, operation="create broadcast"
                 )
-                handle = await provider.create_broadcast(request)
+                own = dataclasses.replace(request, settings=dict(cmd.settings.get(platform, {})))
+                handle = await provider.create_broadcast(own)
             except PlatformError as exc:
                 await self._note_failure(workspace, exc)
                 await report(progress, platform, BroadcastState.FAILED.value, explain(exc))
@@ -199,6 +220,23 @@ class LivestreamService:
                     )
                 plan.append((row.platform, url, key))
         return plan
+
+    async def ingest_plan(self, workspace: str, stream_id: str | None, user: str) -> IngestPlan:
+        """One output for an aggregator (Restream) and only the platforms it does not carry
+        besides; without one, an output per platform."""
+        stream = await self.get(workspace, stream_id)
+        entries = await self.ingest(workspace, stream.id, user)
+        carried: dict[str, list[str]] = {}
+        for row in stream.platforms:
+            aggregates = getattr(provider_class(row.platform), "aggregates_ingest", False)
+            if aggregates and row.status != BroadcastState.FAILED.value:
+                carries = [p for p in (row.data or {}).get("carries", "").split(",") if p]
+                carried[row.platform] = [
+                    r.platform for r in stream.platforms if r.platform in carries
+                ]
+        covered = {p for names in carried.values() for p in names}
+        outputs = [e for e in entries if e[0] not in covered and (e[1] or e[2])]
+        return IngestPlan(outputs, carried)
 
     async def _transition(
         self,

@@ -8,6 +8,7 @@ it is stored encrypted and only ever handed to the host privately.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -70,7 +71,13 @@ class MeetingService:
         progress: Progress | None = None,
     ) -> Meeting:
         await check_choices(
-            self.services, workspace, user, Kind.MEETING, cmd.platforms, cmd.primary
+            self.services,
+            workspace,
+            user,
+            Kind.MEETING,
+            cmd.platforms,
+            cmd.primary,
+            cmd.settings,
         )
         request = MeetingRequest(
             title=cmd.title,
@@ -86,7 +93,8 @@ class MeetingService:
                 provider = await self.services.connections.provider(
                     workspace, platform, actor=user, operation="create meeting"
                 )
-                handle = await provider.create_meeting(request)
+                own = dataclasses.replace(request, settings=dict(cmd.settings.get(platform, {})))
+                handle = await provider.create_meeting(own)
                 check_link(platform, handle.join_url, link_domains(provider))
             except PlatformError as exc:
                 log.warning("%s failed: code=%s %s", platform, exc.code, exc.message)
