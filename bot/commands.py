@@ -70,6 +70,7 @@ class CreateBroadcast:
     start: datetime | None
     record: bool
     description: str = ""
+    chat_relay: bool = False
     #: per-platform settings from forms and the API, e.g. {"youtube": {"category": "22"}}
     settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -371,6 +372,11 @@ def _example_title(kind: str) -> str:
 
 def _example_platform(kind: str) -> str:
     return "youtube" if kind == "golive" else "zoom"
+
+
+def check_title(raw: str, kind: Literal["golive", "meet"]) -> str:
+    """The title rules of the chat grammar, for forms and the API (raises CommandError)."""
+    return _check_title(raw, kind)
 
 
 def _check_title(raw: str, kind: str) -> str:

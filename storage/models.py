@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -84,6 +85,8 @@ class Livestream(Base):
     primary_platform: Mapped[str] = mapped_column(String(32))
     scheduled_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     record: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: relay the platforms' live chat into the announcement threads
+    chat_relay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default="created")
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -245,6 +248,41 @@ class PostedMessage(Base):
 
     def __repr__(self) -> str:
         return f"PostedMessage({self.chat}:{self.channel}/{self.message_id} {self.item_id})"
+
+
+class ApiToken(Base):
+    """A personal API token: only its SHA-256 is stored, so the table cannot be replayed."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("workspace", "name", name="uq_api_token_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))  # "read" or "read-write"
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"ApiToken(name={self.name!r}, scope={self.scope!r})"
+
+
+class IdempotentRequest(Base):
+    """The first answer to a request sent with an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("token_id", "key", name="uq_idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body, hashed
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None while running
+    body: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 #: Every column that holds ciphertext, for key rotation and secret scans.

@@ -37,11 +37,13 @@ class Services:
         from bot.services.connections import ConnectionService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
+        from bot.services.tokens import TokenService
 
         self.connections = ConnectionService(self)
         self.announcements = AnnouncementService(self)
         self.livestreams = LivestreamService(self)
         self.meetings = MeetingService(self)
+        self.tokens = TokenService(self)
 
     def __repr__(self) -> str:
         return f"Services(db={self.db!r}, sandbox={self.sandbox is not None})"

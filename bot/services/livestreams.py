@@ -22,12 +22,12 @@ from sqlalchemy import select
 from bot.commands import CreateBroadcast
 from bot.messages import explain
 from bot.services.choices import check_choices
-from bot.services.errors import ServiceError
+from bot.services.errors import NotFound, ServiceError
 from bot.services.progress import Progress, report
 from providers import provider_class
 from providers.base import BroadcastHandle, BroadcastRequest, BroadcastState, Kind
 from providers.errors import AuthExpired, PlatformError
-from storage.models import Livestream, LivestreamPlatform
+from storage.models import AuditEntry, Livestream, LivestreamPlatform
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -108,6 +108,7 @@ class LivestreamService:
             primary_platform=cmd.primary,
             scheduled_start=cmd.start,
             record=cmd.record,
+            chat_relay=cmd.chat_relay,
             created_by=user,
             status="created",
         )
@@ -176,7 +177,7 @@ class LivestreamService:
             stream = (await session.execute(query)).scalars().first()
         if stream is None:
             if stream_id:
-                raise ServiceError(f"No broadcast has the id {stream_id}: /golive list shows them.")
+                raise NotFound(f"No broadcast has the id {stream_id}: /golive list shows them.")
             raise ServiceError(
                 'There is no broadcast yet: create one with /golive "Title" on youtube.'
             )
@@ -327,6 +328,107 @@ class LivestreamService:
             method="stop_broadcast",
             progress=progress,
         )
+
+    async def cancel(
+        self, workspace: str, user: str, stream_id: str, progress: Progress | None = None
+    ) -> Livestream:
+        """Call the broadcast off: live platforms are ended, prepared ones withdrawn where the
+        platform can (otherwise left to expire, and said so)."""
+        stream = await self.get(workspace, stream_id)
+        if stream.status in ("cancelled", "ended"):
+            raise ServiceError(
+                f"Broadcast {stream.id} is already {stream.status}; nothing changed."
+            )
+        async with self.services.db.transaction() as session:
+            stream = await session.get(Livestream, stream.id, populate_existing=True)
+            assert stream is not None
+            handles = [self._handle(session, r, user, "cancel broadcast") for r in stream.platforms]
+
+        async def one(row: LivestreamPlatform, handle: BroadcastHandle) -> None:
+            state = BroadcastState(row.status)
+            if state in (BroadcastState.ENDED, BroadcastState.FAILED):
+                return
+            await report(progress, row.platform, "cancelling")
+            try:
+                provider = await self.services.connections.provider(
+                    workspace, row.platform, actor=user, operation="cancel broadcast"
+                )
+                withdraw = getattr(provider, "cancel_broadcast", None)
+                if state is BroadcastState.LIVE or withdraw is None:
+                    self._apply(row, await provider.stop_broadcast(handle))
+                    if state is not BroadcastState.LIVE:
+                        row.error = "withdrawn in golive; the platform keeps its own entry"
+                else:
+                    await withdraw(handle)
+            except PlatformError as exc:
+                await self._note_failure(workspace, exc)
+                row.error = f"not cancelled there: {explain(exc)}"
+                await report(progress, row.platform, row.status, row.error)
+                return
+            row.status = "cancelled" if state is not BroadcastState.LIVE else row.status
+            await report(progress, row.platform, row.status)
+
+        await asyncio.gather(*(one(r, h) for r, h in zip(stream.platforms, handles, strict=True)))
+        stream.status = "cancelled"
+        async with self.services.db.transaction() as session:
+            await session.merge(stream)
+            session.add(AuditEntry(actor=user, action="broadcast cancel", target=stream.id))
+        return stream
+
+    async def update(
+        self,
+        workspace: str,
+        user: str,
+        stream_id: str,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        start: datetime | None = None,
+    ) -> Livestream:
+        """Change title, description or time before the broadcast goes live; platforms that
+        can (``update_broadcast``) follow, the others are named in their row."""
+        stream = await self.get(workspace, stream_id)
+        if stream.status not in ("created",):
+            raise ServiceError(
+                f"Broadcast {stream.id} is {stream.status}: only a broadcast that has not "
+                "started can be changed."
+            )
+        request = BroadcastRequest(
+            title=title or stream.title,
+            description=stream.description if description is None else description,
+            scheduled_start=start or stream.scheduled_start,
+            record=stream.record,
+        )
+        async with self.services.db.transaction() as session:
+            stream = await session.get(Livestream, stream.id, populate_existing=True)
+            assert stream is not None
+            handles = [self._handle(session, r, user, "update broadcast") for r in stream.platforms]
+
+        async def one(row: LivestreamPlatform, handle: BroadcastHandle) -> None:
+            if row.status == BroadcastState.FAILED.value:
+                return
+            try:
+                provider = await self.services.connections.provider(
+                    workspace, row.platform, actor=user, operation="update broadcast"
+                )
+                change = getattr(provider, "update_broadcast", None)
+                if change is None:
+                    row.error = None
+                    row.data = {**(row.data or {}), "note": "keeps its original details"}
+                    return
+                self._apply(row, await change(handle, request))
+            except PlatformError as exc:
+                await self._note_failure(workspace, exc)
+                row.data = {**(row.data or {}), "note": f"not updated: {explain(exc)}"}
+
+        await asyncio.gather(*(one(r, h) for r, h in zip(stream.platforms, handles, strict=True)))
+        stream.title = request.title
+        stream.description = request.description
+        stream.scheduled_start = request.scheduled_start
+        async with self.services.db.transaction() as session:
+            await session.merge(stream)
+            session.add(AuditEntry(actor=user, action="broadcast update", target=stream.id))
+        return stream
 
     async def status(self, workspace: str, user: str, stream_id: str | None = None) -> Livestream:
         return await self.get(workspace, stream_id)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.commands import CreateMeeting
 from bot.messages import display, explain
 from bot.services.choices import check_choices
-from bot.services.errors import ServiceError
+from bot.services.errors import NotFound, ServiceError
 from bot.services.livestreams import new_id
 from bot.services.progress import Progress, report
 from providers.base import Kind, MeetingHandle, MeetingRequest
@@ -157,7 +157,7 @@ class MeetingService:
         else:
             meeting = await session.get(Meeting, meeting_id)
         if meeting is None or meeting.workspace != workspace:
-            raise ServiceError(f"No meeting has the id {meeting_id}: /meet list shows them.")
+            raise NotFound(f"No meeting has the id {meeting_id}: /meet list shows them.")
         if not admin and meeting.created_by != user:
             raise ServiceError(
                 "Only the person who created the meeting or a golive admin can change it."
