@@ -555,3 +555,56 @@ async def test_host_link_never_in_repr_or_logs(
         assert "Pa55-word" not in text
         assert emulator.client_secret not in text
     assert isinstance(handle, MeetingHandle)
+
+
+# -- through golive's services, in sandbox mode ---------------------------------------------------
+
+
+async def test_meet_in_sandbox_uses_server_to_server_and_caches_the_token(services) -> None:
+    from bot import handlers
+    from bot.handlers import Requester
+    from bot.views import Announcement
+
+    sandbox = services.sandbox
+    emulator = sandbox.emulators["zoom"]
+    assert services.connections.style("zoom") is AuthStyle.CLIENT_CREDENTIALS
+    who = Requester("w", "U1")
+    text = '"Sync" on zoom,jitsi primary zoom for 30m'
+    reply = await handlers.run(services, who, "meet", text)
+    assert reply.ok, reply.private
+    post = reply.posts[0]
+    assert isinstance(post, Announcement)
+    assert [(link.platform, link.primary) for link in post.links] == [
+        ("zoom", True),
+        ("jitsi", False),
+    ]
+    zoom_link = post.links[0].url or ""
+    assert urlsplit(zoom_link).hostname == "us05web.zoom.us"
+    meeting = next(iter(emulator.meetings.values()))
+    assert any(meeting.start_url in line for line in reply.private)  # only to the host
+    assert meeting.start_url not in repr(post)
+
+    await handlers.run(services, who, "meet", text)
+    assert emulator.app_grants == 1  # one app token for both meetings
+    emulator.oauth.expire_access_tokens()
+    reply = await handlers.run(services, who, "meet", text)
+    assert reply.ok, reply.private
+    assert emulator.app_grants == 2  # refused once, fetched again
+    assert len(emulator.meetings) == 3
+
+
+async def test_a_failing_zoom_leaves_jitsi_standing(services) -> None:
+    from bot import handlers
+    from bot.handlers import Requester
+    from bot.views import Announcement
+
+    emulator = services.sandbox.emulators["zoom"]
+    emulator.faults.fail_next = 10
+    reply = await handlers.run(
+        services, Requester("w", "U1"), "meet", '"Sync" on zoom,jitsi primary zoom for 30m'
+    )
+    post = reply.posts[0]
+    assert isinstance(post, Announcement)
+    states = {link.platform: link.state for link in post.links}
+    assert states == {"zoom": "failed", "jitsi": "created"}
+    assert "Zoom" in (post.links[0].error or "")
