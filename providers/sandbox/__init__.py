@@ -24,6 +24,7 @@ from aiohttp import web
 from providers.base import Endpoints
 from providers.sandbox.faults import Faults
 from providers.sandbox.youtube import YouTubeEmulator
+from providers.sandbox.zoom import ZoomEmulator
 
 __all__ = ["EMULATORS", "Emulator", "Faults", "Sandbox", "start_sandbox"]
 
@@ -46,6 +47,7 @@ class Emulator(Protocol):
 #: platform name -> emulator factory; a new emulator only has to be added here
 EMULATORS: dict[str, Callable[[], Emulator]] = {
     "youtube": YouTubeEmulator,
+    "zoom": ZoomEmulator,
 }
 
 
