@@ -9,6 +9,9 @@ from providers.base import Kind, Provider
 _MODULES: dict[str, str] = {
     "youtube": "providers.youtube",
     "jitsi": "providers.jitsi",
+    "facebook": "providers.facebook",
+    "instagram": "providers.instagram",
+    "rtmp": "providers.rtmp",
 }
 
 

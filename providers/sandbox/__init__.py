@@ -22,6 +22,7 @@ from typing import Protocol
 from aiohttp import web
 
 from providers.base import Endpoints
+from providers.sandbox.facebook import FacebookEmulator
 from providers.sandbox.faults import Faults
 from providers.sandbox.youtube import YouTubeEmulator
 
@@ -46,6 +47,7 @@ class Emulator(Protocol):
 #: platform name -> emulator factory; a new emulator only has to be added here
 EMULATORS: dict[str, Callable[[], Emulator]] = {
     "youtube": YouTubeEmulator,
+    "facebook": FacebookEmulator,
 }
 
 
