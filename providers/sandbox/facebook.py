@@ -20,14 +20,21 @@ Pages modelled:
 - https://developers.facebook.com/docs/graph-api/guides/error-handling (the error envelope
   ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``; 190 for a bad
   token, 100 for bad parameters, 200 for permissions, 2 for a transient failure);
-- https://developers.facebook.com/docs/graph-api/overview/rate-limiting (``X-App-Usage`` and
-  ``X-Business-Use-Case-Usage`` headers; code 4 for app, 17 for user and 32 for Page limits).
+- https://developers.facebook.com/docs/graph-api/overview/rate-limiting (``X-App-Usage``,
+  ``X-Page-Usage`` and ``X-Business-Use-Case-Usage`` headers; code 4 for app, 17 for user
+  and 32 for Page limits).
+
+Parameter and field lists come from the facebook-business SDK 26.0.3
+(``facebook_business/adobjects/livevideo.py``: ``api_update`` params, ``_field_types``,
+``LiveVideo.Status``), which Meta generates from the API's own schema.
 
 Access tokens are accepted as ``Authorization: Bearer`` or as the ``access_token`` parameter
 (query or form body), as Graph accepts. Where the documentation is silent the emulator picks
-the stricter behaviour and says so: a bad token answers 401 (the envelope keeps code 190 and
-``WWW-Authenticate``), a Page edge refuses a User token with code 200, ending a video that is
-not live is refused with code 100, and ``fields`` outside the documented list are refused.
+the stricter behaviour and says so: a bad token answers HTTP 400 with code 190 and a
+``WWW-Authenticate`` header, as Graph does in practice (clients key on the code, not the
+status; golive's parser maps 190 to an expired token whatever the status), a Page edge
+refuses a User token with code 200, ending a video that is not live is refused with code 100,
+and ``fields`` outside the documented list are refused.
 Faults render as Graph does: 500 with code 2, 429 with ``Retry-After`` and code 4.
 """
 
@@ -65,25 +72,36 @@ SCOPES = (
     "pages_manage_engagement",
     "publish_video",
 )
-#: LiveVideo fields (facebook-business ``LiveVideo.Field``) the emulator knows
+#: LiveVideo fields (facebook-business 26.0.3 ``LiveVideo._field_types``); the ones not modelled
+#: are accepted and left out of the answer, as Graph leaves out empty fields
 VIDEO_FIELDS = frozenset(
     {
-        "id",
-        "title",
+        "ad_break_config",
+        "ad_break_failure_reason",
+        "broadcast_start_time",
+        "copyright",
+        "creation_time",
+        "dash_ingest_url",
+        "dash_preview_url",
         "description",
-        "status",
-        "stream_url",
-        "secure_stream_url",
+        "embed_html",
+        "from",
+        "id",
+        "ingest_streams",
+        "is_manual_mode",
+        "is_reference_only",
+        "live_views",
         "permalink_url",
         "planned_start_time",
-        "live_views",
-        "total_views",
-        "creation_time",
-        "broadcast_start_time",
-        "from",
-        "video",
-        "embed_html",
+        "recommended_encoder_settings",
         "seconds_left",
+        "secure_stream_url",
+        "status",
+        "stream_url",
+        "targeting",
+        "title",
+        "total_views",
+        "video",
     }
 )
 PAGE_FIELDS = frozenset({"id", "name", "category", "access_token", "tasks"})
@@ -110,16 +128,39 @@ CREATE_PARAMS = frozenset(
         "access_token",
     }
 )
+#: ``LiveVideo.api_update`` parameters (facebook-business 26.0.3) plus the token parameter
 UPDATE_PARAMS = frozenset(
     {
-        "end_live_video",
-        "status",
-        "title",
+        "allow_bm_crossposting",
+        "content_tags",
+        "cross_share_to_group_ids",
+        "crossposting_actions",
+        "custom_labels",
         "description",
-        "planned_start_time",
+        "direct_share_status",
         "embeddable",
+        "end_live_video",
+        "event_params",
+        "is_audio_only",
+        "is_manual_mode",
         "live_comment_moderation_setting",
+        "master_ingest_stream_id",
+        "og_icon_id",
+        "og_phrase",
         "persistent_stream_key_status",
+        "place",
+        "planned_start_time",
+        "privacy",
+        "published",
+        "schedule_custom_profile_image",
+        "schedule_feed_background_image",
+        "sponsor_id",
+        "sponsor_relationship",
+        "status",
+        "stream_type",
+        "tags",
+        "targeting",
+        "title",
         "access_token",
     }
 )
@@ -319,7 +360,7 @@ class FacebookEmulator:
             "Error validating access token: Session has expired.",
             190,
             subcode=463,
-            status=401,
+            status=400,
             headers={
                 "WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token" '
                 '"Error validating access token"'
@@ -370,6 +411,7 @@ class FacebookEmulator:
         usage = json.dumps({"call_count": used, "total_cputime": used // 2, "total_time": used})
         headers = {"X-App-Usage": usage}
         if page_id is not None:
+            headers["X-Page-Usage"] = usage  # the older Page-level header, still sent
             headers["X-Business-Use-Case-Usage"] = json.dumps(
                 {
                     page_id: [

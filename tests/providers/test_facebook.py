@@ -383,6 +383,11 @@ def test_parse_error_maps_graph_codes(code: int, kind: type) -> None:
     assert info.code == f"{code}/463"
 
 
+@pytest.mark.parametrize("status", [400, 401])
+def test_code_190_is_an_expired_token_whatever_the_status(status: int) -> None:
+    assert Facebook.parse_error(graph_error(190, status)).kind is AuthExpired
+
+
 def test_parse_error_without_json() -> None:
     response = httpx.Response(502, text="<html>", request=httpx.Request("GET", "https://x"))
     assert Facebook.parse_error(response).message.startswith("HTTP 502")
@@ -401,6 +406,14 @@ async def test_page_rate_limit_is_code_32(facebook: Wired, emulator: FacebookEmu
     with pytest.raises(RateLimited) as caught:
         await facebook.provider.refresh_status(handle)
     assert caught.value.code == "32"
+    _, page_http = await facebook.provider._page(handle.data["page_id"])
+    answer = await page_http.client.get(
+        page_http.url(handle.remote_id),
+        headers={"Authorization": f"Bearer {next(iter(emulator.page_tokens))}"},
+    )
+    assert answer.json()["error"]["code"] == 32
+    for header in ("X-App-Usage", "X-Page-Usage", "X-Business-Use-Case-Usage"):
+        assert header in answer.headers
 
 
 async def test_emulator_accepts_both_token_placements_and_refuses_user_tokens_on_pages(
@@ -428,7 +441,8 @@ async def test_emulator_accepts_both_token_placements_and_refuses_user_tokens_on
         )
         assert bad.json()["error"]["code"] == 100
         unknown = await client.get("me/accounts", params={"access_token": "EAAnope"})
-        assert unknown.status_code == 401
+        assert unknown.status_code == 400
+        assert "invalid_token" in unknown.headers["WWW-Authenticate"]
         assert unknown.json()["error"]["code"] == 190
         assert "fbtrace_id" in unknown.json()["error"]
 
