@@ -462,3 +462,24 @@ async def test_handle_round_trip_keeps_only_ids(facebook: Wired) -> None:
     stored = BroadcastHandle(remote_id=handle.remote_id, state=handle.state, data=dict(handle.data))
     assert set(stored.data) == {"page_id", "status"}
     assert (await facebook.provider.start_broadcast(stored)).state is BroadcastState.LIVE
+
+
+# -- through the connection service --------------------------------------------------------------
+
+
+async def test_connection_service_stores_the_long_lived_token_once(services: Any) -> None:
+    """Sandbox sign-in, then two operations: one exchange, and the saved token is long-lived."""
+    emulator = services.sandbox.emulators["facebook"]
+    await services.connections.ensure("T1", "U1", "facebook")
+    for _ in range(2):
+        provider = await services.connections.provider(
+            "T1", "facebook", actor="U1", operation="create broadcast"
+        )
+        handle = await provider.create_broadcast(REQUEST)
+        assert handle.state is BroadcastState.READY
+    assert emulator.requests["oauth.fb_exchange_token"] == 1
+    stored = provider.http.token.credentials
+    assert stored.extra["token_kind"] == "long_lived"
+    assert stored.refresh_token is None
+    views = await services.connections.list("T1")
+    assert [v.status for v in views if v.platform == "facebook"] == ["connected"]
