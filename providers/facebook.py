@@ -76,6 +76,7 @@ RECONNECT = (
     "the Facebook sign-in expired or was revoked (Facebook issues no refresh token): "
     "connect Facebook again with /platforms connect facebook"
 )
+WAITING_FOR_ENCODER = "Facebook publishes it as soon as the encoder sends"
 #: scheduled broadcasts may be planned at most this far ahead (scheduling guide)
 MAX_SCHEDULE_AHEAD = timedelta(days=7)
 #: a User token lasting less than this is the dialog's short-lived one and is exchanged
@@ -394,11 +395,12 @@ class Facebook(Provider):
         await self._page_call(
             handle.data.get("page_id"), "POST", handle.remote_id, data={"status": "LIVE_NOW"}
         )
+        handle.data["live_now"] = "true"
         self._apply(handle, await self._video(handle))
         if handle.state is BroadcastState.LIVE:
             handle.message = None
         else:
-            handle.message = "Facebook publishes it as soon as the encoder sends"
+            handle.message = WAITING_FOR_ENCODER
         return handle
 
     async def stop_broadcast(self, handle: BroadcastHandle) -> BroadcastHandle:
@@ -428,7 +430,9 @@ class Facebook(Provider):
 
     async def refresh_status(self, handle: BroadcastHandle) -> BroadcastHandle:
         self._apply(handle, await self._video(handle))
-        if handle.state is BroadcastState.READY and handle.data["status"] == "UNPUBLISHED":
+        if handle.state is BroadcastState.READY and handle.data.get("live_now") == "true":
+            handle.message = WAITING_FOR_ENCODER
+        elif handle.state is BroadcastState.READY:
             handle.message = "waiting for /golive start"
         else:
             handle.message = None

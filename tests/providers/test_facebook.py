@@ -220,6 +220,7 @@ async def test_start_waits_for_the_encoder(facebook: Wired, emulator: FacebookEm
     started = await facebook.provider.start_broadcast(handle)
     assert started.state is BroadcastState.READY
     assert started.message == "Facebook publishes it as soon as the encoder sends"
+    assert (await facebook.provider.refresh_status(handle)).message == started.message
     emulator.connect_encoder(handle.remote_id)
     assert (await facebook.provider.refresh_status(handle)).state is BroadcastState.LIVE
 
@@ -461,6 +462,7 @@ async def test_handle_round_trip_keeps_only_ids(facebook: Wired) -> None:
     handle = await facebook.provider.create_broadcast(REQUEST)
     stored = BroadcastHandle(remote_id=handle.remote_id, state=handle.state, data=dict(handle.data))
     assert set(stored.data) == {"page_id", "status"}
+    assert (await facebook.provider.refresh_status(stored)).message == "waiting for /golive start"
     assert (await facebook.provider.start_broadcast(stored)).state is BroadcastState.LIVE
 
 
