@@ -10,6 +10,9 @@ _MODULES: dict[str, str] = {
     "youtube": "providers.youtube",
     "jitsi": "providers.jitsi",
     "zoom": "providers.zoom",
+    "facebook": "providers.facebook",
+    "instagram": "providers.instagram",
+    "rtmp": "providers.rtmp",
 }
 
 

@@ -22,6 +22,7 @@ from typing import Protocol
 from aiohttp import web
 
 from providers.base import Endpoints
+from providers.sandbox.facebook import FacebookEmulator
 from providers.sandbox.faults import Faults
 from providers.sandbox.youtube import YouTubeEmulator
 from providers.sandbox.zoom import ZoomEmulator
@@ -48,6 +49,7 @@ class Emulator(Protocol):
 EMULATORS: dict[str, Callable[[], Emulator]] = {
     "youtube": YouTubeEmulator,
     "zoom": ZoomEmulator,
+    "facebook": FacebookEmulator,
 }
 
 
