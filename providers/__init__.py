@@ -9,6 +9,7 @@ from providers.base import Kind, Provider
 _MODULES: dict[str, str] = {
     "youtube": "providers.youtube",
     "jitsi": "providers.jitsi",
+    "twitch": "providers.twitch",
 }
 
 

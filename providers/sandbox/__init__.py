@@ -23,6 +23,7 @@ from aiohttp import web
 
 from providers.base import Endpoints
 from providers.sandbox.faults import Faults
+from providers.sandbox.twitch import TwitchEmulator
 from providers.sandbox.youtube import YouTubeEmulator
 
 __all__ = ["EMULATORS", "Emulator", "Faults", "Sandbox", "start_sandbox"]
@@ -46,6 +47,7 @@ class Emulator(Protocol):
 #: platform name -> emulator factory; a new emulator only has to be added here
 EMULATORS: dict[str, Callable[[], Emulator]] = {
     "youtube": YouTubeEmulator,
+    "twitch": TwitchEmulator,
 }
 
 
