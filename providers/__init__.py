@@ -10,6 +10,7 @@ _MODULES: dict[str, str] = {
     "youtube": "providers.youtube",
     "jitsi": "providers.jitsi",
     "twitch": "providers.twitch",
+    "restream": "providers.restream",
 }
 
 

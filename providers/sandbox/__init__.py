@@ -23,6 +23,7 @@ from aiohttp import web
 
 from providers.base import Endpoints
 from providers.sandbox.faults import Faults
+from providers.sandbox.restream import RestreamEmulator
 from providers.sandbox.twitch import TwitchEmulator
 from providers.sandbox.youtube import YouTubeEmulator
 
@@ -48,6 +49,7 @@ class Emulator(Protocol):
 EMULATORS: dict[str, Callable[[], Emulator]] = {
     "youtube": YouTubeEmulator,
     "twitch": TwitchEmulator,
+    "restream": RestreamEmulator,
 }
 
 
