@@ -199,14 +199,14 @@ class Restream(Provider):
     ) -> list[str]:
         """Channel ids for a choice of ids or platform names; empty choice: the enabled ones."""
         if not choice:
-            chosen = [str(c["id"]) for c in channels if c.get("active")]
-            if not chosen:
+            enabled = [str(c["id"]) for c in channels if c.get("active")]
+            if not enabled:
                 raise InvalidRequest(
                     self.name,
                     "no Restream channel is enabled: choose some with the setting "
                     "channels=twitch,youtube (channel ids or platform names)",
                 )
-            return chosen
+            return enabled
         chosen: list[str] = []
         for token in (t.strip() for t in choice.split(",")):
             key = platform_key(token)

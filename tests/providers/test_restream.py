@@ -416,3 +416,38 @@ async def test_emulator_rejects_what_restream_rejects(
     assert (await raw.get("user/streamKey", headers=read_only)).status_code == 403
     emulator.oauth.expire_access_tokens()
     assert (await raw.get("user/profile", headers=auth)).status_code == 401
+
+
+# -- through the broadcast service -------------------------------------------------------------
+
+
+async def test_ingest_plan_hands_out_restreams_ingest(services: Any) -> None:
+    """With Restream among the platforms the encoder needs one output: Restream's; the
+    platforms Restream forwards to are named and get no output of their own."""
+    from bot.commands import CreateBroadcast
+
+    cmd = CreateBroadcast(
+        title="Launch",
+        platforms=("youtube", "twitch", "restream"),
+        primary="youtube",
+        start=None,
+        record=False,
+        settings={"twitch": {"category": "Just Chatting"}, "restream": {"channels": "twitch"}},
+    )
+    stream = await services.livestreams.create("w", "U1", cmd)
+    states = {row.platform: row.status for row in stream.platforms}
+    assert states == {"youtube": "ready", "twitch": "ready", "restream": "ready"}
+    plan = await services.livestreams.ingest_plan("w", stream.id, "U1")
+    assert [(platform, url) for platform, url, _ in plan.outputs] == [
+        ("youtube", "rtmps://a.rtmps.youtube.com/live2"),
+        ("restream", "rtmp://live.restream.io/live"),
+    ]
+    assert plan.carried == {"restream": ["twitch"]}
+    _, outcomes = await services.livestreams.start("w", "U1", stream.id)
+    assert {o.platform for o in outcomes} == {"youtube", "twitch", "restream"}
+    emulator = services.sandbox.emulators["restream"]
+    before_stop = emulator.active_flags()
+    assert [c for c, on in before_stop.items() if on] == [TWITCH]
+    await services.livestreams.stop("w", "U1", stream.id)
+    assert emulator.active_flags()[YOUTUBE] is True  # put back as the account had it
+    assert services.sandbox.emulators["twitch"].channel.game_id == "509658"
