@@ -152,7 +152,8 @@ class Restream(Provider):
             message, code = body.get("error_description") or error, error  # type: ignore[union-attr]
         message = str(message or f"HTTP {status} {response.reason_phrase}".strip())
         kind: type[PlatformError] | None = None
-        if status == 401 or code in ("invalid_token", "invalid_grant"):
+        if status == 401 or code in ("invalid_token", "invalid_grant", "insufficient_scope"):
+            # A missing scope is fixed the same way as a dead token: connect again.
             kind = AuthExpired
         elif status == 429:
             kind = RateLimited

@@ -346,6 +346,8 @@ def test_parse_error_maps_restream_json() -> None:
     assert Restream.parse_error(httpx.Response(429, json={})).kind is RateLimited
     flat = Restream.parse_error(httpx.Response(400, json={"error": "invalid_grant"}))
     assert flat.kind is AuthExpired
+    scope = {"error": {"statusCode": 403, "message": "Insufficient", "name": "insufficient_scope"}}
+    assert Restream.parse_error(httpx.Response(403, json=scope)).kind is AuthExpired
 
 
 async def test_rate_limit_is_retried_after_retry_after(
