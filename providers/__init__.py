@@ -13,6 +13,8 @@ _MODULES: dict[str, str] = {
     "facebook": "providers.facebook",
     "instagram": "providers.instagram",
     "rtmp": "providers.rtmp",
+    "twitch": "providers.twitch",
+    "restream": "providers.restream",
 }
 
 

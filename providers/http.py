@@ -45,6 +45,9 @@ class ErrorInfo:
     message: str
     code: str | None = None
     kind: type[PlatformError] | None = None
+    #: seconds to wait when the platform says so outside ``Retry-After`` (Twitch's
+    #: ``Ratelimit-Reset``); ``Retry-After`` still wins when both are present
+    retry_after: float | None = None
 
 
 ErrorParser = Callable[[httpx.Response], ErrorInfo]
@@ -97,6 +100,8 @@ def map_error(platform: str, response: httpx.Response, parser: ErrorParser) -> P
     kw: dict[str, Any] = {"code": info.code, "status": status}
     if info.kind is RateLimited or status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is None:
+            retry_after = info.retry_after
         return RateLimited(platform, info.message, retry_after=retry_after, **kw)
     if info.kind is not None:
         return info.kind(platform, info.message, **kw)

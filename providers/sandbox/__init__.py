@@ -24,6 +24,8 @@ from aiohttp import web
 from providers.base import Endpoints
 from providers.sandbox.facebook import FacebookEmulator
 from providers.sandbox.faults import Faults
+from providers.sandbox.restream import RestreamEmulator
+from providers.sandbox.twitch import TwitchEmulator
 from providers.sandbox.youtube import YouTubeEmulator
 from providers.sandbox.zoom import ZoomEmulator
 
@@ -50,6 +52,8 @@ EMULATORS: dict[str, Callable[[], Emulator]] = {
     "youtube": YouTubeEmulator,
     "zoom": ZoomEmulator,
     "facebook": FacebookEmulator,
+    "twitch": TwitchEmulator,
+    "restream": RestreamEmulator,
 }
 
 
