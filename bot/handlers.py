@@ -199,6 +199,13 @@ async def _ingest_lines(services: Services, who: Requester, stream_id: str) -> l
         if plan.carried.get(platform):
             names = ", ".join(display(p) for p in plan.carried[platform])
             lines.append(f"  {display(platform)} forwards to {names}: no output of their own")
+        if plan.doubled.get(platform):
+            names = ", ".join(display(p) for p in plan.doubled[platform])
+            lines.append(
+                f"  {display(platform)} also sends to your {names} account, but golive's {names} "
+                f"broadcast has its own stream: turn {names} off in {display(platform)}'s "
+                "channels, or leave it out of this broadcast, to avoid two streams there"
+            )
     if len(plan.outputs) > 1:
         lines.append(
             f"Your encoder needs {len(plan.outputs)} outputs (one per line above); "

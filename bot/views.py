@@ -33,6 +33,7 @@ class PlatformLink:
     primary: bool
     state: str
     error: str | None = None
+    note: str | None = None  # the platform's own remark, e.g. "waiting for the encoder"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def broadcast_announcement(stream: Livestream, tz: str = "UTC") -> Announcement:
             primary=row.platform == stream.primary_platform,
             state=row.status,
             error=row.error,
+            note=(row.data or {}).get("note"),
         )
         for row in stream.platforms
     ]
@@ -121,7 +123,9 @@ def to_text(post: Announcement) -> str:
         if link.error:
             lines.append(f"  {mark} {name}: {link.state} — {link.error}")
         else:
-            lines.append(f"  {mark} {name}: {link.state} · {link.url or 'no link yet'}")
+            where = link.url or ("no watch link" if link.note else "no link yet")
+            remark = f" ({link.note})" if link.note else ""
+            lines.append(f"  {mark} {name}: {link.state} · {where}{remark}")
     lines.extend(f"  {note}" for note in post.notes)
     return "\n".join(lines)
 

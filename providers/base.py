@@ -215,6 +215,10 @@ class Provider:
     option_names: ClassVar[tuple[str, ...]] = ()
     #: the only hosts (or their subdomains) whose https links this platform may hand out
     link_domains: ClassVar[tuple[str, ...]] = ()
+    #: the platform makes a new stream (and key) for every broadcast, so an aggregator that
+    #: forwards to the same account (Restream's own YouTube link) does not feed golive's
+    #: broadcast there: it still needs its own output
+    per_broadcast_ingest: ClassVar[bool] = False
     #: ``AuthStyle.STREAM_KEY`` only: what to type after ``/platforms connect NAME`` (shown in
     #: help and docs) and, in sandbox mode, the arguments used to connect automatically
     example_args: ClassVar[tuple[str, ...]] = ()

@@ -146,6 +146,7 @@ class Facebook(Provider):
     # keeps a burst of commands far from code 32.
     rate_limit = (10, 1.0)
     option_names = ("page_id",)
+    per_broadcast_ingest = True
     link_domains = ("facebook.com",)
 
     def __init__(self, config: PlatformConfig, http: PlatformHttp) -> None:

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -51,6 +51,8 @@ class IngestPlan:
 
     outputs: list[tuple[str, str | None, str | None]]
     carried: dict[str, list[str]]
+    #: platforms an aggregator also sends to, but whose golive broadcast has its own stream
+    doubled: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,10 @@ class LivestreamService:
         row.data = {**(row.data or {}), **handle.data}
         row.quota_used = (row.quota_used or 0) + handle.quota_used
         row.error = handle.message if handle.state is BroadcastState.FAILED else None
+        if handle.message and handle.state is not BroadcastState.FAILED:
+            row.data["note"] = handle.message  # e.g. "waiting for the encoder"
+        else:
+            row.data.pop("note", None)
 
     def _handle(
         self, session, row: LivestreamPlatform, user: str, operation: str
@@ -228,16 +234,19 @@ class LivestreamService:
         stream = await self.get(workspace, stream_id)
         entries = await self.ingest(workspace, stream.id, user)
         carried: dict[str, list[str]] = {}
+        doubled: dict[str, list[str]] = {}
         for row in stream.platforms:
             aggregates = getattr(provider_class(row.platform), "aggregates_ingest", False)
             if aggregates and row.status != BroadcastState.FAILED.value:
                 carries = [p for p in (row.data or {}).get("carries", "").split(",") if p]
+                both = [r.platform for r in stream.platforms if r.platform in carries]
                 carried[row.platform] = [
-                    r.platform for r in stream.platforms if r.platform in carries
+                    p for p in both if not provider_class(p).per_broadcast_ingest
                 ]
+                doubled[row.platform] = [p for p in both if provider_class(p).per_broadcast_ingest]
         covered = {p for names in carried.values() for p in names}
         outputs = [e for e in entries if e[0] not in covered and (e[1] or e[2])]
-        return IngestPlan(outputs, carried)
+        return IngestPlan(outputs, carried, doubled)
 
     async def _transition(
         self,
