@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     connect = sub.add_parser("connect", help="print a sign-in link for a platform")
     connect.add_argument("platform")
     sub.add_parser("doctor", help="check configuration, database and stored secrets")
+    token = sub.add_parser("token", help="personal API tokens for /api/")
+    token.add_argument("action", choices=["create", "list", "revoke"])
+    token.add_argument("name", nargs="?", help="e.g. website-cms")
+    token.add_argument("--scope", choices=["read", "read-write"], default="read")
     sub.add_parser("manifest", help="print the Slack app manifest")
     return parser
 
@@ -106,6 +110,37 @@ async def _connect(settings: Settings, platform: str) -> int:
     return 0
 
 
+async def _token(settings: Settings, action: str, name: str | None, scope: str) -> int:
+    from bot.services.errors import ServiceError
+
+    if action != "list" and not name:
+        print(f"golive: say which token: golive token {action} NAME", file=sys.stderr)
+        return 2
+    services = await Services.start(settings)
+    tokens = services.tokens
+    try:
+        if action == "create":
+            assert name is not None
+            secret, info = await tokens.create(settings.workspace, name, scope, user="cli")
+            print(f"API token {info.name} ({info.scope}); shown only now, store it safely:")
+            print(secret)
+        elif action == "revoke":
+            assert name is not None
+            done = await tokens.revoke(settings.workspace, name, user="cli")
+            print(f"revoked {name}" if done else f"no token named {name}")
+            return 0 if done else 1
+        else:
+            for info in await tokens.list(settings.workspace):
+                used = f"{info.last_used_at:%Y-%m-%d %H:%M} UTC" if info.last_used_at else "never"
+                print(f"{info.name}  {info.scope}  created {info.created_at:%Y-%m-%d}  used {used}")
+    except ServiceError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await services.close()
+    return 0
+
+
 async def _doctor(settings: Settings) -> int:
     problems = 0
     services = await Services.start(settings)
@@ -161,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_connect(settings, args.platform))
         if command == "doctor":
             return asyncio.run(_doctor(settings))
+        if command == "token":
+            return asyncio.run(_token(settings, args.action, args.name, args.scope))
         if command == "manifest":
             print((Path(__file__).resolve().parent.parent / "manifest.yml").read_text(), end="")
             return 0

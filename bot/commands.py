@@ -117,6 +117,15 @@ class Platforms:
 
 
 @dataclass(frozen=True)
+class ApiTokenAction:
+    """``/platforms api-token create NAME [read|read-write]``, ``list``, ``revoke NAME``."""
+
+    action: Literal["create", "list", "revoke"]
+    name: str | None = None
+    scope: Literal["read", "read-write"] = "read"
+
+
+@dataclass(frozen=True)
 class Help:
     topic: str | None
 
@@ -129,6 +138,7 @@ Command = (
     | CreateMeeting
     | MeetingAction
     | Platforms
+    | ApiTokenAction
     | Help
 )
 
@@ -729,7 +739,25 @@ def _parse_invitees(values: list[str]) -> tuple[str, ...]:
 
 # --- /platforms ---------------------------------------------------------------------------------
 
-_PLATFORM_ACTIONS = ("list", "connect", "disconnect", "help")
+_PLATFORM_ACTIONS = ("list", "connect", "disconnect", "api-token", "help")
+
+
+def _parse_api_token(words: list[str]) -> ApiTokenAction:
+    usage = "/platforms api-token create NAME [read|read-write] · list · revoke NAME"
+    action = words[0].lower() if words else ""
+    if action == "list":
+        _no_more(words, 1, "/platforms api-token list")
+        return ApiTokenAction("list")
+    if action not in ("create", "revoke") or len(words) < 2:
+        raise CommandError(f"Say what to do with API tokens: {usage}.")
+    if action == "revoke":
+        _no_more(words, 2, "/platforms api-token revoke NAME")
+        return ApiTokenAction("revoke", words[1])
+    _no_more(words, 3, "/platforms api-token create NAME [read|read-write]")
+    scope = words[2].lower() if len(words) > 2 else "read"
+    if scope not in ("read", "read-write"):
+        raise CommandError(f"'{_show(words[2])}' is not a scope: choose read or read-write.")
+    return ApiTokenAction("create", words[1], cast(Literal["read", "read-write"], scope))
 
 
 def _parse_platforms(text: str, ctx: _Context) -> Command:
@@ -742,6 +770,8 @@ def _parse_platforms(text: str, ctx: _Context) -> Command:
     if action == "list":
         _no_more(words, 1, "/platforms list")
         return Platforms("list", None, ())
+    if action == "api-token":
+        return _parse_api_token(words[1:])
     if action not in ("connect", "disconnect"):
         raise CommandError(
             f"Unknown /platforms action '{_show(words[0])}'. Choose from: "

@@ -53,7 +53,10 @@ HELP = {
         '/meet "Title" on jitsi [primary jitsi] [at …] [for 45m] [record] [with @ana @ben]\n'
         '/meet edit ID ["New title"] [at …] [for 45m] · /meet cancel ID · /meet list'
     ),
-    "platforms": "/platforms · /platforms connect PLATFORM · /platforms disconnect PLATFORM",
+    "platforms": (
+        "/platforms · /platforms connect PLATFORM · /platforms disconnect PLATFORM\n"
+        "/platforms api-token create NAME [read|read-write] · list · revoke NAME"
+    ),
 }
 
 
@@ -168,6 +171,28 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             reply.ok = not failed
             reply.private.extend(f"{display(p.platform)} {p.error}" for p in failed)
             return reply
+        case c.ApiTokenAction(action, name, scope):
+            if not who.is_admin:
+                return Reply.error("Only golive admins can manage API tokens.")
+            tokens = services.tokens
+            if action == "create":
+                assert name is not None
+                secret, info = await tokens.create(who.workspace, name, scope, user=who.user_id)
+                return Reply(
+                    private=[
+                        f"API token {info.name} ({info.scope}), shown only now: {secret}",
+                        "Send it as 'Authorization: Bearer …' to /api/ (see docs/api.md).",
+                    ]
+                )
+            if action == "revoke":
+                assert name is not None
+                done = await tokens.revoke(who.workspace, name, user=who.user_id)
+                return Reply(
+                    private=[f"API token {name} revoked." if done else f"No token {name}."]
+                )
+            listed = await tokens.list(who.workspace)
+            lines = [f"{t.name} · {t.scope} · created by {t.created_by}" for t in listed]
+            return Reply(private=lines or ["No API tokens yet."])
         case c.Platforms(action, platform, args):
             return await _platforms(services, who, action, platform, args)
     return Reply.error("That command is not known: try /golive help.")

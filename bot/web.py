@@ -128,4 +128,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/oauth/{platform}/callback", callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    from bot.api import create_api
+
+    app.add_subapp("/api/", create_api(services))
     return app

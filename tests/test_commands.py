@@ -515,7 +515,9 @@ def test_time_only_is_today_in_the_zone() -> None:
         (
             "platforms",
             "conect youtube",
-            "Unknown /platforms action 'conect'. Choose from: list, connect, disconnect, help "
+            "Unknown /platforms action 'conect'. Choose from: list, connect, disconnect, "
+            "api-token, "
+            "help "
             "(did you mean connect?).",
         ),
         (

@@ -164,6 +164,10 @@ class MeetingService:
             )
         return meeting
 
+    async def get(self, workspace: str, meeting_id: str) -> Meeting:
+        async with self.services.db.sessions() as session:
+            return await self._load(session, workspace, meeting_id, "", True)
+
     async def update(
         self,
         workspace: str,
