@@ -55,6 +55,7 @@ class BroadcastState(StrEnum):
     LIVE = "live"
     ENDED = "ended"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # called off in golive before it went live
 
 
 @dataclass(frozen=True)

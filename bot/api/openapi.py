@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from bot.api import schemas
+from providers import platforms
+from providers.base import Kind
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -128,6 +130,15 @@ def _document() -> dict[str, Any]:
          for m in _MODELS],
         ref_template="#/components/schemas/{model}",
     )  # fmt: skip
+    for model, kind in (("LivestreamCreate", Kind.LIVESTREAM), ("MeetingCreate", Kind.MEETING)):
+        props = defs["$defs"][model]["properties"]
+        names = platforms(kind)
+        props["platforms"]["items"] = {"type": "string", "enum": names}
+        props["primary"] = {
+            "anyOf": [{"type": "string", "enum": names}, {"type": "null"}],
+            "default": None,
+            "description": "Default: the first platform.",
+        }
     paths: dict[str, Any] = {}
     for method, path, summary, body, ok, out, errors in OPERATIONS:
         item = paths.setdefault(path, {})

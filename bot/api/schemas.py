@@ -40,6 +40,8 @@ class LivestreamCreate(Strict):
 
 
 class LivestreamPatch(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
     title: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=5000)
     start: AwareDatetime | None = None
@@ -58,6 +60,8 @@ class MeetingCreate(Strict):
 
 
 class MeetingPatch(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
     title: str | None = Field(None, min_length=1, max_length=100)
     start: AwareDatetime | None = None
     duration_minutes: int | None = Field(None, ge=1, le=1440)

@@ -260,6 +260,8 @@ class LivestreamService:
         progress: Progress | None,
     ) -> tuple[Livestream, list[PlatformOutcome]]:
         stream = await self.get(workspace, stream_id)
+        if stream.status == "cancelled":
+            raise ServiceError(f"Broadcast {stream.id} was cancelled; create a new one.")
         operation = f"{method.split('_')[0]} broadcast"
 
         async def one(row: LivestreamPlatform, handle: BroadcastHandle) -> PlatformOutcome:
@@ -355,7 +357,7 @@ class LivestreamService:
 
         async def one(row: LivestreamPlatform, handle: BroadcastHandle) -> None:
             state = BroadcastState(row.status)
-            if state in (BroadcastState.ENDED, BroadcastState.FAILED):
+            if state in (BroadcastState.ENDED, BroadcastState.FAILED, BroadcastState.CANCELLED):
                 return
             await report(progress, row.platform, "cancelling")
             try:
@@ -374,7 +376,8 @@ class LivestreamService:
                 row.error = f"not cancelled there: {explain(exc)}"
                 await report(progress, row.platform, row.status, row.error)
                 return
-            row.status = "cancelled" if state is not BroadcastState.LIVE else row.status
+            if state is not BroadcastState.LIVE:
+                row.status = BroadcastState.CANCELLED.value
             await report(progress, row.platform, row.status)
 
         await asyncio.gather(*(one(r, h) for r, h in zip(stream.platforms, handles, strict=True)))
