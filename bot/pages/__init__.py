@@ -29,12 +29,12 @@ def _until(start: datetime, now: datetime) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"Starts in {days} day{'s' * (days != 1)} {hours} hour{'s' * (hours != 1)}"
+        return f"Starts in {days} day{'s' * (days != 1)} {hours} h {minutes} min"
     if hours:
-        return f"Starts in {hours} h {minutes} min"
+        return f"Starts in {hours} h {minutes} min {secs} s"
     if minutes:
         return f"Starts in {minutes} min {secs} s"
-    return f"Starts in {secs} second{'s' * (secs != 1)}" if secs else "Starting any moment"
+    return f"Starts in {secs} s" if secs else "Starting any moment"
 
 
 def status_html(state: WatchState) -> str:

@@ -16,10 +16,10 @@
     var s = Math.max(0, Math.floor(ms / 1000));
     var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600);
     var m = Math.floor(s % 3600 / 60), sec = s % 60;
-    if (d > 0) return "Starts in " + plural(d, "day") + " " + plural(h, "hour");
-    if (h > 0) return "Starts in " + h + " h " + m + " min";
+    if (d > 0) return "Starts in " + plural(d, "day") + " " + h + " h " + m + " min";
+    if (h > 0) return "Starts in " + h + " h " + m + " min " + sec + " s";
     if (m > 0) return "Starts in " + m + " min " + sec + " s";
-    if (s > 0) return "Starts in " + plural(sec, "second");
+    if (s > 0) return "Starts in " + sec + " s";
     return "Starting any moment";
   }
 

@@ -240,4 +240,4 @@ def test_meeting_access(state: str, cancelled: bool) -> None:
     assert page.buttons[0].enabled is (state == "created")
     assert (post.links[0].url is not None) is (state == "created")
     if not cancelled:
-        assert "Starts in 4 min" in pages.clock_html(page)
+        assert "Starts in 4 min " in pages.clock_html(page)
