@@ -183,12 +183,26 @@ async def _clicks(app: App, stream_id: str) -> list[tuple[str, str]]:
         return [tuple(r) for r in rows]
 
 
+def _luminance(css: str) -> float:
+    """WCAG relative luminance of a computed ``rgb(r, g, b)`` colour."""
+    channels = [int(part) / 255 for part in css[css.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    high, low = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def _no_horizontal_scroll(page: Any) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_primary_first_failed_disabled_countdown_and_screenshots(app: App, page: Any) -> None:
     _, tracking = app.call(_broadcast(app))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(tracking.page_url)
     items = page.locator("#platforms > li")
     assert items.count() == 3
@@ -205,6 +219,15 @@ def test_primary_first_failed_disabled_countdown_and_screenshots(app: App, page:
             .map(b => getComputedStyle(b).backgroundColor)"""
     )
     assert colours[0] != colours[1]  # highlighted, not only labelled
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll('#platforms .button, .reason, .state, .alert')]
+            .map(e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor,
+                       getComputedStyle(e.parentElement).backgroundColor])"""
+    )
+    page_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    for colour, background, parent in pairs:
+        behind = next((c for c in (background, parent) if c != "rgba(0, 0, 0, 0)"), page_background)
+        assert _contrast(colour, behind) >= 4.5, (colour, behind)  # WCAG AA for text
 
     failed = items.nth(2)
     button = failed.locator("button")
@@ -227,6 +250,7 @@ def test_primary_first_failed_disabled_countdown_and_screenshots(app: App, page:
             break
     assert countdown.inner_text() != first
 
+    assert requested and all(url.startswith(app.base) for url in requested)  # no external asset
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "watch-1280.png"), full_page=True)
     assert _no_horizontal_scroll(page)
