@@ -247,7 +247,7 @@ async def _report(services: Services, who: Requester, item_id: str | None) -> Re
         by = " · ".join(f"{s} {n}" for s, n in sorted(mine.items()))
         star = " (primary)" if row.platform == item.primary_platform else ""
         lines.append(
-            f"  {display(row.platform)}{star}: {row.status} · {total} clicks"
+            f"  {display(row.platform)}{star}: {row.status} · {total} click{'s' * (total != 1)}"
             + (f" ({by})" if by else "")
         )
     lines.append(f"  {clicks_line(item, counts)} · total {sum(counts.values())}")

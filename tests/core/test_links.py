@@ -156,7 +156,7 @@ async def test_meeting_links_are_tracked_and_host_links_never_are(services, web)
     for secret in host:
         assert secret not in page.text
     report = await run(services, WHO, "golive", f"report {post.id}")
-    assert "Jitsi Meet (primary): created · 1 clicks (discord 1)" in report.posts[0]
+    assert "Jitsi Meet (primary): created · 1 click (discord 1)" in report.posts[0]
 
 
 # -- the seed property "member platform access" ---------------------------------------------
