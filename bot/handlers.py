@@ -103,7 +103,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             stream = await services.livestreams.create(who.workspace, who.user_id, cmd)
             reply = Reply()
             await _announce(
-                services, who, await _broadcast_post(services, stream, tz), reply, new=True
+                services, who, await broadcast_post(services, stream, tz), reply, new=True
             )
             reply.private.extend(await _ingest_lines(services, who, stream.id))
             return reply
@@ -124,7 +124,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 stream = await services.livestreams.status(who.workspace, who.user_id, stream_id)
                 outcomes = []
             reply = Reply()
-            announcement = await _broadcast_post(services, stream, tz)
+            announcement = await broadcast_post(services, stream, tz)
             if action == "status":
                 reply.posts.append(announcement)
                 reply.posts.append(
@@ -146,7 +146,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
             meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz)
             reply = Reply()
             await _announce(
-                services, who, await _meeting_post(services, meeting, tz), reply, new=True
+                services, who, await meeting_post(services, meeting, tz), reply, new=True
             )
             for platform, url in await services.meetings.host_links(
                 who.workspace, meeting.id, who.user_id
@@ -178,7 +178,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 )
             reply = Reply()
             await _announce(
-                services, who, await _meeting_post(services, meeting, tz), reply, new=False
+                services, who, await meeting_post(services, meeting, tz), reply, new=False
             )
             failed = [p for p in meeting.platforms if p.error]
             reply.ok = not failed
@@ -211,13 +211,13 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
     return Reply.error("That command is not known: try /golive help.")
 
 
-async def _broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:
+async def broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:
     """The announcement with golive's tracked links (made on first use, then reused)."""
     tracking = await services.links.ensure(stream)
     return broadcast_announcement(stream, tz, tracking.urls, tracking.page_url)
 
 
-async def _meeting_post(services: Services, meeting: Meeting, tz: str) -> Announcement:
+async def meeting_post(services: Services, meeting: Meeting, tz: str) -> Announcement:
     tracking = await services.links.ensure(meeting)
     return meeting_announcement(meeting, tz, tracking.urls, tracking.page_url)
 
