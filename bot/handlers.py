@@ -14,10 +14,12 @@ from bot import commands as c
 from bot.messages import display, explain
 from bot.services.context import Services
 from bot.services.errors import ServiceError
+from bot.services.links import clicks_line
 from bot.views import Announcement, broadcast_announcement, mask, meeting_announcement
 from providers import platforms, provider_class
 from providers.base import AuthStyle, Kind
 from providers.errors import PlatformError
+from storage.models import Livestream, Meeting
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 return Reply.error("Only golive admins can create broadcasts.")
             stream = await services.livestreams.create(who.workspace, who.user_id, cmd)
             reply = Reply()
-            await _announce(services, who, broadcast_announcement(stream, tz), reply, new=True)
+            await _announce(
+                services, who, await broadcast_post(services, stream, tz), reply, new=True
+            )
             reply.private.extend(await _ingest_lines(services, who, stream.id))
             return reply
         case c.BroadcastAction(action, stream_id):
@@ -114,13 +118,18 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 stream, outcomes = await services.livestreams.stop(
                     who.workspace, who.user_id, stream_id
                 )
+            elif action == "report":
+                return await _report(services, who, stream_id)
             else:
                 stream = await services.livestreams.status(who.workspace, who.user_id, stream_id)
                 outcomes = []
             reply = Reply()
-            announcement = broadcast_announcement(stream, tz)
+            announcement = await broadcast_post(services, stream, tz)
             if action == "status":
                 reply.posts.append(announcement)
+                reply.posts.append(
+                    clicks_line(stream, await services.links.clicks("broadcast", stream.id))
+                )
             else:
                 await _announce(services, who, announcement, reply, new=False)
             for outcome in outcomes:
@@ -136,7 +145,9 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
         case c.CreateMeeting():
             meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz)
             reply = Reply()
-            await _announce(services, who, meeting_announcement(meeting, tz), reply, new=True)
+            await _announce(
+                services, who, await meeting_post(services, meeting, tz), reply, new=True
+            )
             for platform, url in await services.meetings.host_links(
                 who.workspace, meeting.id, who.user_id
             ):
@@ -166,7 +177,9 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                     admin=who.is_admin,
                 )
             reply = Reply()
-            await _announce(services, who, meeting_announcement(meeting, tz), reply, new=False)
+            await _announce(
+                services, who, await meeting_post(services, meeting, tz), reply, new=False
+            )
             failed = [p for p in meeting.platforms if p.error]
             reply.ok = not failed
             reply.private.extend(f"{display(p.platform)} {p.error}" for p in failed)
@@ -196,6 +209,50 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
         case c.Platforms(action, platform, args):
             return await _platforms(services, who, action, platform, args)
     return Reply.error("That command is not known: try /golive help.")
+
+
+async def broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:
+    """The announcement with golive's tracked links (made on first use, then reused)."""
+    tracking = await services.links.ensure(stream)
+    return broadcast_announcement(stream, tz, tracking.urls, tracking.page_url)
+
+
+async def meeting_post(services: Services, meeting: Meeting, tz: str) -> Announcement:
+    tracking = await services.links.ensure(meeting)
+    return meeting_announcement(meeting, tz, tracking.urls, tracking.page_url)
+
+
+async def _report(services: Services, who: Requester, item_id: str | None) -> Reply:
+    """Per platform: state and clicks by where the link was posted; meetings by their id too."""
+    item: Livestream | Meeting
+    try:
+        item = await services.livestreams.get(who.workspace, item_id)
+    except ServiceError:
+        meeting = next(
+            (m for m in await services.meetings.list(who.workspace, 1000) if m.id == item_id),
+            None,
+        )
+        if item_id is None or meeting is None:
+            raise
+        item = meeting
+    kind = "broadcast" if isinstance(item, Livestream) else "meeting"
+    counts = await services.links.clicks(kind, item.id)
+    tracking = await services.links.ensure(item)
+    noun = "Broadcast" if kind == "broadcast" else "Meeting"
+    lines = [f"Report · {noun} {item.id} · “{item.title}” · {item.status}"]
+    rows = sorted(item.platforms, key=lambda r: (r.platform != item.primary_platform, r.position))
+    for row in rows:
+        mine = {source: n for (p, source), n in counts.items() if p == row.platform}
+        total = sum(mine.values())
+        by = " · ".join(f"{s} {n}" for s, n in sorted(mine.items()))
+        star = " (primary)" if row.platform == item.primary_platform else ""
+        lines.append(
+            f"  {display(row.platform)}{star}: {row.status} · {total} click{'s' * (total != 1)}"
+            + (f" ({by})" if by else "")
+        )
+    lines.append(f"  {clicks_line(item, counts)} · total {sum(counts.values())}")
+    lines.append(f"  watch page: {tracking.page_url}")
+    return Reply(posts=["\n".join(lines)])
 
 
 async def _announce(

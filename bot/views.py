@@ -3,10 +3,16 @@
 Services return stored rows; this module decides what a post says: the primary platform's
 link first and marked, every other platform after it, per-platform state in one line each.
 Slack blocks and Discord embeds are rendered from the same Announcement.
+
+Posted links are golive's tracked links (``/go/{id}``) when the caller passes them; the
+platform's own URL stays in :attr:`PlatformLink.direct_url` for the host and the watch page.
+Only a platform members can use now gets a link at all (:func:`linkable`), so a failed or
+cancelled platform never shows one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +31,14 @@ STATE_MARKS = {
 }
 
 
+#: states in which a platform's link is posted: members can join, or watch what was streamed
+LINKABLE = frozenset({"ready", "created", "live", "ended"})
+
+
+def linkable(state: str, url: str | None) -> bool:
+    return state in LINKABLE and bool(url)
+
+
 @dataclass(frozen=True)
 class PlatformLink:
     platform: str
@@ -34,6 +48,41 @@ class PlatformLink:
     state: str
     error: str | None = None
     note: str | None = None  # the platform's own remark, e.g. "waiting for the encoder"
+    #: the platform's own URL, for the host and for when golive's web app is not reachable
+    direct_url: str | None = None
+    #: ``url`` is a golive tracked link, so :meth:`for_chat` may tag it with its source
+    tracked: bool = False
+
+    def for_chat(self, source: str) -> str | None:
+        """The URL to post in ``source`` ("slack", "discord"), so its clicks are told apart."""
+        if self.url and self.tracked:
+            return f"{self.url}?s={source}"
+        return self.url
+
+
+def _link(
+    platform: str,
+    url: str | None,
+    tracked: Mapping[str, str] | None,
+    *,
+    primary: bool,
+    state: str,
+    error: str | None,
+    note: str | None = None,
+) -> PlatformLink:
+    shown = linkable(state, url)
+    tracked_url = (tracked or {}).get(platform) if shown else None
+    return PlatformLink(
+        platform=platform,
+        label=display(platform),
+        url=tracked_url or (url if shown else None),
+        primary=primary,
+        state=state,
+        error=error,
+        note=note,
+        direct_url=url,
+        tracked=tracked_url is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -46,6 +95,8 @@ class Announcement:
     links: tuple[PlatformLink, ...]
     description: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: the member watch page (``/live/{slug}``), when golive's web app serves one
+    page_url: str | None = None
 
 
 def _when(start: datetime | None, tz: str, suffix: str = "") -> str:
@@ -58,12 +109,18 @@ def _ordered(links: list[PlatformLink]) -> tuple[PlatformLink, ...]:
     return tuple(sorted(links, key=lambda link: not link.primary))
 
 
-def broadcast_announcement(stream: Livestream, tz: str = "UTC") -> Announcement:
+def broadcast_announcement(
+    stream: Livestream,
+    tz: str = "UTC",
+    tracked: Mapping[str, str] | None = None,
+    page_url: str | None = None,
+) -> Announcement:
+    """``tracked`` maps each platform to its tracked link (from the link service)."""
     links = [
-        PlatformLink(
-            platform=row.platform,
-            label=display(row.platform),
-            url=row.watch_url,
+        _link(
+            row.platform,
+            row.watch_url,
+            tracked,
             primary=row.platform == stream.primary_platform,
             state=row.status,
             error=row.error,
@@ -82,15 +139,21 @@ def broadcast_announcement(stream: Livestream, tz: str = "UTC") -> Announcement:
         links=_ordered(links),
         description=stream.description,
         notes=notes,
+        page_url=page_url,
     )
 
 
-def meeting_announcement(meeting: Meeting, tz: str | None = None) -> Announcement:
+def meeting_announcement(
+    meeting: Meeting,
+    tz: str | None = None,
+    tracked: Mapping[str, str] | None = None,
+    page_url: str | None = None,
+) -> Announcement:
     links = [
-        PlatformLink(
-            platform=row.platform,
-            label=display(row.platform),
-            url=row.join_url,
+        _link(
+            row.platform,
+            row.join_url,
+            tracked,
             primary=row.platform == meeting.primary_platform,
             state=row.status,
             error=row.error,
@@ -108,6 +171,7 @@ def meeting_announcement(meeting: Meeting, tz: str | None = None) -> Announcemen
         when=_when(meeting.start, tz or meeting.timezone, f" · {meeting.duration_minutes} min"),
         links=_ordered(links),
         notes=notes,
+        page_url=page_url,
     )
 
 
@@ -127,6 +191,8 @@ def to_text(post: Announcement) -> str:
             remark = f" ({link.note})" if link.note else ""
             lines.append(f"  {mark} {name}: {link.state} · {where}{remark}")
     lines.extend(f"  {note}" for note in post.notes)
+    if post.page_url:
+        lines.append(f"  watch page: {post.page_url}")
     return "\n".join(lines)
 
 

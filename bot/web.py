@@ -1,18 +1,25 @@
-"""The one aiohttp app on ``GOLIVE_PORT``: OAuth connect and callback, health and metrics.
+"""The one aiohttp app on ``GOLIVE_PORT``: OAuth connect and callback, tracked links, the
+member watch page, health and metrics.
 
 ``/connect/{platform}?state=…`` is the link golive sends the admin in chat. It binds the
 pending state to this browser with an HttpOnly cookie and redirects to the platform; the
 callback only succeeds in that same browser, once, within ten minutes.
+
+``/go/{id}`` counts a click and redirects to the platform (bot/services/links.py);
+``/live/{slug}`` is the watch page and ``/live/{slug}/state`` the JSON it polls. Member pages
+carry a strict Content-Security-Policy: everything they need is inline under a nonce.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import re
 import secrets
 
 from aiohttp import web
 
+from bot import pages
 from bot.messages import display
 from bot.services.context import Services
 from bot.services.errors import ServiceError
@@ -99,6 +106,89 @@ async def callback(request: web.Request) -> web.StreamResponse:
     return response
 
 
+LINK_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
+SLUG = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+
+def member_page(text: str, nonce: str, status: int = 200) -> web.Response:
+    csp = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": csp,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def not_found(nonce: str) -> web.Response:
+    return member_page(
+        pages.notice_page(
+            "Link not found",
+            "This golive link does not exist. Check the link in the chat message, "
+            "or ask the person who shared it.",
+            nonce=nonce,
+        ),
+        nonce,
+        404,
+    )
+
+
+async def go(request: web.Request) -> web.StreamResponse:
+    """Count the click, then send the member to the platform (or say why not)."""
+    services = request.app[SERVICES]
+    nonce = secrets.token_urlsafe(16)
+    link_id = request.match_info["link_id"]
+    if not LINK_ID.fullmatch(link_id):
+        return not_found(nonce)
+    where = await services.links.follow(link_id, request.query.get("s"))
+    if where.redirect:
+        raise web.HTTPFound(
+            where.redirect,
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+    text = pages.notice_page(
+        where.title,
+        where.reason,
+        nonce=nonce,
+        alternatives=where.alternatives,
+        page_url=where.page_url,
+    )
+    return member_page(text, nonce, where.status)
+
+
+async def watch(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    nonce = secrets.token_urlsafe(16)
+    slug = request.match_info["slug"]
+    state = await services.links.watch(slug) if SLUG.fullmatch(slug) else None
+    if state is None:
+        return not_found(nonce)
+    try:
+        poll = max(1000, min(60000, int(request.query.get("poll", "10000"))))
+    except ValueError:
+        poll = 10000
+    text = pages.watch_page(state, state_url=f"/live/{slug}/state", nonce=nonce, poll_ms=poll)
+    return member_page(text, nonce)
+
+
+async def watch_state(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    slug = request.match_info["slug"]
+    state = await services.links.watch(slug) if SLUG.fullmatch(slug) else None
+    if state is None:
+        return web.json_response({"error": "not found"}, status=404)
+    return web.json_response(pages.fragments(state), headers={"Cache-Control": "no-store"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     current, head = await services.db.revision()
@@ -126,6 +216,9 @@ def create_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app.router.add_get("/connect/{platform}", connect)
     app.router.add_get("/oauth/{platform}/callback", callback)
+    app.router.add_get("/go/{link_id}", go)
+    app.router.add_get("/live/{slug}", watch)
+    app.router.add_get("/live/{slug}/state", watch_state)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     from bot.api import create_api

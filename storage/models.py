@@ -285,6 +285,60 @@ class IdempotentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class TrackedLink(Base):
+    """The golive link posted for one platform of one broadcast or meeting.
+
+    The id is the unguessable part of ``/go/{id}``; the platform's own URL is looked up at
+    click time, so a link posted before the platform had a URL (or before it ended and got a
+    recording) still leads to the right place. Host start links are never tracked.
+    """
+
+    __tablename__ = "tracked_links"
+    __table_args__ = (
+        UniqueConstraint("item_kind", "item_id", "platform", name="uq_tracked_link_platform"),
+    )
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    item_kind: Mapped[str] = mapped_column(String(16))  # "broadcast" or "meeting"
+    item_id: Mapped[str] = mapped_column(String(16), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"TrackedLink({self.item_kind} {self.item_id} {self.platform})"
+
+
+class LinkClick(Base):
+    """One click on a tracked link: where it was posted and when, nothing about who."""
+
+    __tablename__ = "link_clicks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[str] = mapped_column(ForeignKey("tracked_links.id", ondelete="CASCADE"))
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(16), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))  # "slack", "discord", "page" or "other"
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WatchPage(Base):
+    """The member watch page of one broadcast or meeting, at ``/live/{slug}``.
+
+    The slug is random rather than the item id so meeting join links cannot be found by
+    trying ids."""
+
+    __tablename__ = "watch_pages"
+    __table_args__ = (UniqueConstraint("item_kind", "item_id", name="uq_watch_page_item"),)
+
+    slug: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

@@ -35,6 +35,7 @@ class Services:
     def __post_init__(self) -> None:
         from bot.services.announcements import AnnouncementService
         from bot.services.connections import ConnectionService
+        from bot.services.links import LinkService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
         from bot.services.tokens import TokenService
@@ -44,6 +45,7 @@ class Services:
         self.livestreams = LivestreamService(self)
         self.meetings = MeetingService(self)
         self.tokens = TokenService(self)
+        self.links = LinkService(self)
 
     def __repr__(self) -> str:
         return f"Services(db={self.db!r}, sandbox={self.sandbox is not None})"

@@ -49,14 +49,14 @@ async def test_edit_then_cancel_across_platforms(services: Services) -> None:
     owner = Requester("w", "U1", is_admin=False)
     created = await run(services, owner, "meet", '"Sync" on jitsi')
     meeting_id = created.posts[0].id
-    old_link = created.posts[0].links[0].url
+    old_link = created.posts[0].links[0].direct_url
 
     edited = await run(services, owner, "meet", f'edit {meeting_id} "Retro" for 15m')
     assert edited.ok, edited.private
     post = edited.posts[0]
     assert post.title == "Retro" and "15 min" in post.when
-    assert post.links[0].url.split("#")[0] == old_link.split("#")[0]  # same room
-    assert "Retro" in post.links[0].url
+    assert post.links[0].direct_url.split("#")[0] == old_link.split("#")[0]  # same room
+    assert "Retro" in post.links[0].direct_url
 
     stranger = await run(
         services, Requester("w", "U2", is_admin=False), "meet", f"cancel {meeting_id}"

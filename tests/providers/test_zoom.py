@@ -578,7 +578,7 @@ async def test_meet_in_sandbox_uses_server_to_server_and_caches_the_token(servic
         ("zoom", True),
         ("jitsi", False),
     ]
-    zoom_link = post.links[0].url or ""
+    zoom_link = post.links[0].direct_url or ""
     assert urlsplit(zoom_link).hostname == "us05web.zoom.us"
     meeting = next(iter(emulator.meetings.values()))
     assert any(meeting.start_url in line for line in reply.private)  # only to the host
