@@ -175,8 +175,12 @@ def meeting_announcement(
     )
 
 
-def to_text(post: Announcement) -> str:
-    """The console's rendering: readable in a terminal and stable enough to grep in scripts."""
+def to_text(post: Announcement, *, direct: bool = False) -> str:
+    """The console's rendering: readable in a terminal and stable enough to grep in scripts.
+
+    ``direct`` shows the platforms' own links instead of golive's tracked ones, for a shell
+    that runs no web app to redirect them (the console); a link still only appears where
+    the platform can be used."""
     noun = "Broadcast" if post.kind == "broadcast" else "Meeting"
     lines = [f"{noun} {post.id} · “{post.title}” · {post.status} · {post.when}"]
     if post.description:
@@ -187,11 +191,12 @@ def to_text(post: Announcement) -> str:
         if link.error:
             lines.append(f"  {mark} {name}: {link.state} — {link.error}")
         else:
-            where = link.url or ("no watch link" if link.note else "no link yet")
+            url = (link.direct_url or link.url) if direct and link.url else link.url
+            where = url or ("no watch link" if link.note else "no link yet")
             remark = f" ({link.note})" if link.note else ""
             lines.append(f"  {mark} {name}: {link.state} · {where}{remark}")
     lines.extend(f"  {note}" for note in post.notes)
-    if post.page_url:
+    if post.page_url and not direct:
         lines.append(f"  watch page: {post.page_url}")
     return "\n".join(lines)
 

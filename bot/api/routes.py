@@ -29,7 +29,7 @@ from bot.messages import display, explain
 from bot.services.context import Services
 from bot.services.errors import NotFound, ServiceError
 from bot.services.tokens import TokenInfo
-from bot.views import Announcement, broadcast_announcement, meeting_announcement
+from bot.views import Announcement
 from providers import platforms, provider_class
 from providers.errors import PlatformError
 from storage.models import AuditEntry, IdempotentRequest
@@ -227,6 +227,7 @@ def _links(announcement: Announcement, progress: dict[str, str] | None = None):
             state=link.state,
             primary=link.primary,
             url=link.url,
+            direct_url=link.direct_url,
             error=link.error,
             progress=progress.get(link.platform),
         )
@@ -251,7 +252,7 @@ def _json(model: BaseModel, status: int = 200, **headers: str) -> web.Response:
 async def _livestream(request: web.Request, stream_id: str) -> schemas.Livestream:
     services = request.app[SERVICES]
     stream = await services.livestreams.get(_who(request).workspace, stream_id)
-    view = broadcast_announcement(stream, services.settings.timezone)
+    view = await handlers.broadcast_post(services, stream, services.settings.timezone)
     running = request.app[STATE]["progress"].get(stream.id)
     return schemas.Livestream(
         id=stream.id,
@@ -267,8 +268,8 @@ async def _livestream(request: web.Request, stream_id: str) -> schemas.Livestrea
     )
 
 
-def _meeting(meeting, tz: str) -> schemas.Meeting:
-    view = meeting_announcement(meeting, tz)
+async def _meeting(services: Services, meeting, tz: str) -> schemas.Meeting:
+    view = await handlers.meeting_post(services, meeting, tz)
     return schemas.Meeting(
         id=meeting.id,
         title=meeting.title,
@@ -343,7 +344,7 @@ async def _transition(request: web.Request, action: str) -> web.Response:
         try:
             method = getattr(services.livestreams, action)
             stream, _ = await method(who.workspace, who.user_id, stream_id, progress=progress)
-            post = broadcast_announcement(stream, services.settings.timezone)
+            post = await handlers.broadcast_post(services, stream, services.settings.timezone)
             await services.announcements.refresh(who.workspace, post)
         finally:
             state["progress"].pop(stream_id, None)
@@ -390,7 +391,7 @@ async def patch_livestream(request: web.Request) -> web.Response:
         description=body.description,
         start=_future(body.start),
     )
-    post = broadcast_announcement(stream, services.settings.timezone)
+    post = await handlers.broadcast_post(services, stream, services.settings.timezone)
     await services.announcements.refresh(who.workspace, post)
     return _json(await _livestream(request, stream_id))
 
@@ -398,7 +399,7 @@ async def patch_livestream(request: web.Request) -> web.Response:
 async def delete_livestream(request: web.Request) -> web.Response:
     services, who = request.app[SERVICES], _who(request)
     stream = await services.livestreams.cancel(who.workspace, who.user_id, request.match_info["id"])
-    post = broadcast_announcement(stream, services.settings.timezone)
+    post = await handlers.broadcast_post(services, stream, services.settings.timezone)
     await services.announcements.refresh(who.workspace, post)
     return _json(await _livestream(request, stream.id))
 
@@ -455,7 +456,9 @@ async def create_meeting(request: web.Request) -> web.Response:
     post = next(p for p in reply.posts if isinstance(p, Announcement))
     await _announce_also(services, who, post, body.announce_channels)
     meeting = await _load_meeting(request, post.id)
-    return _json(_meeting(meeting, who.timezone), 201, Location=f"/api/meetings/{post.id}")
+    return _json(
+        await _meeting(services, meeting, who.timezone), 201, Location=f"/api/meetings/{post.id}"
+    )
 
 
 async def _load_meeting(request: web.Request, meeting_id: str):
@@ -465,13 +468,13 @@ async def _load_meeting(request: web.Request, meeting_id: str):
 async def list_meetings(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     rows = await services.meetings.list(_who(request).workspace, limit=50)
-    items = [_meeting(m, m.timezone) for m in rows]
+    items = [await _meeting(services, m, m.timezone) for m in rows]
     return _json(schemas.MeetingList(items=items))
 
 
 async def get_meeting(request: web.Request) -> web.Response:
     meeting = await _load_meeting(request, request.match_info["id"])
-    return _json(_meeting(meeting, meeting.timezone))
+    return _json(await _meeting(request.app[SERVICES], meeting, meeting.timezone))
 
 
 async def patch_meeting(request: web.Request) -> web.Response:
@@ -487,15 +490,19 @@ async def patch_meeting(request: web.Request) -> web.Response:
         start=_future(body.start),
         duration_minutes=body.duration_minutes,
     )
-    await services.announcements.refresh(who.workspace, meeting_announcement(meeting))
-    return _json(_meeting(meeting, meeting.timezone))
+    await services.announcements.refresh(
+        who.workspace, await handlers.meeting_post(services, meeting, meeting.timezone)
+    )
+    return _json(await _meeting(services, meeting, meeting.timezone))
 
 
 async def delete_meeting(request: web.Request) -> web.Response:
     services, who = request.app[SERVICES], _who(request)
     meeting = await services.meetings.cancel(who.workspace, who.user_id, request.match_info["id"])
-    await services.announcements.refresh(who.workspace, meeting_announcement(meeting))
-    return _json(_meeting(meeting, meeting.timezone))
+    await services.announcements.refresh(
+        who.workspace, await handlers.meeting_post(services, meeting, meeting.timezone)
+    )
+    return _json(await _meeting(services, meeting, meeting.timezone))
 
 
 # -- platforms -----------------------------------------------------------------------------

@@ -72,7 +72,8 @@ class PlatformState(BaseModel):
     label: str
     state: str
     primary: bool
-    url: str | None
+    url: str | None = Field(description="golive's tracked link (counts the click, then redirects)")
+    direct_url: str | None = Field(None, description="The platform's own link")
     error: str | None = None
     progress: str | None = Field(None, description="What is happening right now, if anything.")
 

@@ -104,7 +104,8 @@ async def test_meeting_on_two_platforms_create_get_patch_delete(api) -> None:
     assert created.status_code == 201, created.text
     meeting = created.json()
     assert [p["platform"] for p in meeting["platforms"]] == ["zoom", "jitsi"]
-    assert all(p["url"].startswith("https://") for p in meeting["platforms"])
+    assert all(p["direct_url"].startswith("https://") for p in meeting["platforms"])
+    assert all("/go/" in p["url"] for p in meeting["platforms"])
     assert "zak=" not in created.text  # the host's start link never leaves privately
     got = (await api.read.get(f"/api/meetings/{meeting['id']}")).json()
     assert got["timezone"] == "Europe/Berlin" and got["duration_minutes"] == 30

@@ -21,7 +21,7 @@ COMMANDS = ("golive", "meet", "platforms", "help")
 
 
 def render(reply: Reply) -> str:
-    parts = [post if isinstance(post, str) else to_text(post) for post in reply.posts]
+    parts = [post if isinstance(post, str) else to_text(post, direct=True) for post in reply.posts]
     parts.extend(f"(only you) {line}" for line in reply.private)
     parts.extend(f"(to {person}) {text}" for person, text in reply.direct)
     return "\n".join(parts)
