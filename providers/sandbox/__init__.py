@@ -66,6 +66,9 @@ class Sandbox:
         self.emulators: dict[str, object] = {}
         #: deployment options an emulator wants (e.g. Zoom's account id for Server-to-Server)
         self.options: dict[str, dict[str, str]] = {}
+        #: (method, path) of every request each emulator answered, for tests that assert
+        #: which platforms were (and were not) called
+        self.requests: dict[str, list[tuple[str, str]]] = {}
         self.urls: dict[str, str] = {}
         self._runners: list[web.AppRunner] = []
 
@@ -74,7 +77,16 @@ class Sandbox:
 
     async def _add(self, name: str, emulator: Emulator, host: str) -> None:
         # No access log: query strings can carry codes and access tokens.
-        runner = web.AppRunner(emulator.app(), access_log=None)
+        app = emulator.app()
+        seen = self.requests.setdefault(name, [])
+
+        @web.middleware
+        async def record(request: web.Request, handler):
+            seen.append((request.method, request.path))
+            return await handler(request)
+
+        app.middlewares.insert(0, record)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._runners.append(runner)
         site = web.TCPSite(runner, host, 0)
