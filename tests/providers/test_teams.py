@@ -19,7 +19,7 @@ from providers.base import (
     MeetingRequest,
     PlatformConfig,
 )
-from providers.errors import AuthExpired, InvalidRequest, RateLimited
+from providers.errors import AuthExpired, InvalidRequest, RateLimited, Unavailable
 from providers.http import PlatformHttp, RetryPolicy, StoredToken
 from providers.oauth import OAuthFlow, credentials_from_token, new_code_verifier, new_state
 from providers.sandbox import Sandbox, start_sandbox
@@ -347,3 +347,39 @@ async def test_graph_400_keeps_graphs_message(
     with pytest.raises(InvalidRequest) as caught:
         await teams.update_meeting(handle, MeetingRequest(title="Sync", start=START))
     assert caught.value.status == 404 and "not found" in caught.value.message
+
+
+def _response(status: int, body: object, path: str = "/v1.0/me/onlineMeetings", **headers: str):
+    request = httpx.Request("POST", f"https://graph.microsoft.com{path}")
+    return httpx.Response(status, json=body, headers=headers, request=request)
+
+
+def test_parse_error_maps_the_odata_envelope() -> None:
+    def envelope(code: str, message: str) -> dict:
+        inner = {"date": "2026-12-01T12:00:00", "request-id": "r", "client-request-id": "c"}
+        return {"error": {"code": code, "message": message, "innerError": inner}}
+
+    expired = Teams.parse_error(_response(401, envelope("InvalidAuthenticationToken", "expired")))
+    assert expired.kind is AuthExpired and expired.code == "InvalidAuthenticationToken"
+    throttled = Teams.parse_error(
+        _response(429, envelope("TooManyRequests", "later"), **{"Retry-After": "7"})
+    )
+    assert throttled.kind is RateLimited and throttled.retry_after == 7
+    busy = Teams.parse_error(
+        _response(503, envelope("serviceNotAvailable", "busy"), **{"Retry-After": "3"})
+    )
+    assert busy.kind is Unavailable and busy.retry_after == 3
+    bad = Teams.parse_error(_response(400, envelope("BadRequest", "The property 'x' ...")))
+    assert bad.kind is None and bad.message == "The property 'x' ..."
+    delegated_403 = Teams.parse_error(_response(403, envelope("Forbidden", "Access is denied.")))
+    assert delegated_403.message == "Access is denied."
+    app_403 = Teams.parse_error(
+        _response(403, envelope("Forbidden", "no policy"), "/v1.0/users/u-1/onlineMeetings"),
+        app_id="app-1",
+    )
+    assert 'Grant-CsApplicationAccessPolicy -PolicyName golive-meetings -Identity "u-1"' in (
+        app_403.message
+    )
+    assert 'New-CsApplicationAccessPolicy -Identity golive-meetings -AppIds "app-1"' in (
+        app_403.message
+    )
