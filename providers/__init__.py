@@ -15,6 +15,7 @@ _MODULES: dict[str, str] = {
     "rtmp": "providers.rtmp",
     "twitch": "providers.twitch",
     "restream": "providers.restream",
+    "teams": "providers.teams",
 }
 
 

@@ -234,6 +234,11 @@ class Provider:
         return cls.auth_style
 
     @classmethod
+    def scopes_for(cls, config: PlatformConfig) -> tuple[str, ...]:
+        """The OAuth scopes this deployment asks for (Teams adds one for its calendar route)."""
+        return cls.scopes
+
+    @classmethod
     async def app_token(cls, config: PlatformConfig, client: httpx.AsyncClient) -> Credentials:
         """Client-credentials grant (``AuthStyle.CLIENT_CREDENTIALS``): a fresh app token.
 

@@ -56,7 +56,7 @@ class OAuthFlow:
         return AsyncOAuth2Client(
             client_id=self.config.client_id,
             client_secret=secret,
-            scope=" ".join(self.provider.scopes) or None,
+            scope=" ".join(self.provider.scopes_for(self.config)) or None,
             redirect_uri=redirect_uri,
             code_challenge_method="S256",
             token_endpoint_auth_method="client_secret_post" if secret else "none",

@@ -24,6 +24,7 @@ from aiohttp import web
 from providers.base import Endpoints
 from providers.sandbox.facebook import FacebookEmulator
 from providers.sandbox.faults import Faults
+from providers.sandbox.graph import GraphEmulator
 from providers.sandbox.restream import RestreamEmulator
 from providers.sandbox.twitch import TwitchEmulator
 from providers.sandbox.youtube import YouTubeEmulator
@@ -54,6 +55,7 @@ EMULATORS: dict[str, Callable[[], Emulator]] = {
     "facebook": FacebookEmulator,
     "twitch": TwitchEmulator,
     "restream": RestreamEmulator,
+    "teams": GraphEmulator,
 }
 
 
