@@ -162,7 +162,8 @@ class SlackAdapter:
         text = (body.get("text") or "").strip()
         team, user, channel = body.get("team_id", ""), body["user_id"], body.get("channel_id")
         if name in {"golive", "meet"} and not text:
-            await self.open_form(client, team, user, channel, name, body["trigger_id"], respond)
+            trigger = body["trigger_id"]  # valid for 3 s: the form opens right after the ack
+            self.spawn(self.open_form(client, team, user, channel, name, trigger, respond))
             return
         self.spawn(self.run_command(client, team, user, channel, name, text, respond))
 
@@ -301,6 +302,9 @@ class SlackAdapter:
 
     async def on_platform(self, ack, body, client: AsyncWebClient, respond) -> None:
         await ack()
+        self.spawn(self.platform_action(body, client, respond))
+
+    async def platform_action(self, body, client: AsyncWebClient, respond) -> None:
         action = body["actions"][0]
         platform = action.get("value", "")
         team = (body.get("team") or {}).get("id", "")
@@ -316,9 +320,6 @@ class SlackAdapter:
             view = modals.stream_key(platform, provider_class(platform).example_args)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
             return
-        self.spawn(self.platform_change(client, who, verb, platform, send, body))
-
-    async def platform_change(self, client, who, verb, platform, send, body) -> None:
         reply = await handlers.run(self.services, who, "platforms", f"{verb} {platform}")
         await self.deliver(client, who, reply, send)
         if body.get("view", {}).get("type") == "home":
@@ -368,8 +369,11 @@ class SlackAdapter:
     async def on_home(self, event: dict[str, Any], body: dict[str, Any], client) -> None:
         if event.get("tab", "home") != "home":
             return
-        who = await self.requester(client, body.get("team_id", ""), event["user"], None)
-        self.spawn(self.publish_home(client, who))
+        self.spawn(self.show_home(client, body.get("team_id", ""), event["user"]))
+
+    async def show_home(self, client: AsyncWebClient, team: str, user: str) -> None:
+        who = await self.requester(client, team, user, None)
+        await self.publish_home(client, who)
 
     async def publish_home(self, client: AsyncWebClient, who: Requester) -> None:
         view = await home.home_view(self.services, who.workspace, who.is_admin)
