@@ -105,6 +105,22 @@ class FakeSlack:
         return web.json_response(self.answer(method, args))
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            team = f"T{args.get('code', 'x')[-1]}"
+            token = f"xoxb-{team}"
+            self.tokens.add(token)
+            return {
+                "ok": True,
+                "app_id": "A1",
+                "authed_user": {"id": "UADMIN"},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": token,
+                "bot_user_id": "UBOT",
+                "team": {"id": team, "name": team},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
         if method == "auth.test":
             return {
                 "ok": True,

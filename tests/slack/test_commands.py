@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from providers import platforms
 from tests.slack import signing
 from tests.slack.conftest import Harness
 
@@ -15,8 +14,7 @@ def last_announcement(fake) -> dict:
 
 
 async def test_golive_progress_then_announcement_primary_first(slack: Harness) -> None:
-    chosen = [p for p in ("youtube", "facebook") if p in platforms()]
-    response = await slack.command("/golive", f'"Launch" on {",".join(chosen)} primary youtube')
+    response = await slack.command("/golive", '"Launch" on youtube,facebook primary youtube')
     assert response.status == 200
     await slack.settle()
     posts = slack.fake.of("chat.postMessage")
@@ -33,6 +31,7 @@ async def test_golive_progress_then_announcement_primary_first(slack: Harness) -
     assert buttons[0]["text"]["text"] == "★ YouTube (primary)"
     assert buttons[0]["style"] == "primary"
     assert buttons[0]["url"].startswith("https://www.youtube.com/watch?v=")
+    assert [b["text"]["text"] for b in buttons] == ["★ YouTube (primary)", "Facebook"]
     assert all("style" not in b for b in buttons[1:])
     context = next(b for b in blocks if b["type"] == "context")
     assert "YouTube: ready" in context["elements"][0]["text"]
@@ -48,14 +47,14 @@ async def test_golive_progress_then_announcement_primary_first(slack: Harness) -
 
 
 async def test_meet_progress_then_announcement(slack: Harness) -> None:
-    chosen = [p for p in ("zoom", "jitsi") if p in platforms()]
-    response = await slack.command("/meet", f'"Sync" on {",".join(chosen)}')
+    response = await slack.command("/meet", '"Sync" on zoom,jitsi')
     assert response.status == 200
     await slack.settle()
     assert slack.fake.of("chat.postMessage")[0]["text"] == "Setting up Sync…"
     final = last_announcement(slack.fake)
     buttons = next(b for b in final["blocks"] if b["type"] == "actions")["elements"]
     assert buttons[0]["style"] == "primary" and "(primary)" in buttons[0]["text"]["text"]
+    assert [b["text"]["text"] for b in buttons] == ["★ Zoom (primary)", "Jitsi Meet"]
     assert buttons[-1]["url"].startswith("https://meet.jit.si/")
     assert slack.fake.problems == []
 
@@ -124,3 +123,8 @@ async def test_rate_limited_post_is_retried(slack: Harness) -> None:
     await slack.settle()
     assert len(slack.fake.of("chat.postMessage")) == 1
     assert slack.fake.of("chat.update")
+
+
+async def test_single_workspace_has_no_install_page(slack: Harness) -> None:
+    response = await slack.http.get(f"{slack.url}/slack/install")
+    assert response.status == 404

@@ -78,11 +78,18 @@ class SlackAdapter:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         secret = settings.slack_signing_secret
         self.client = web_client(settings.slack_api_url, token)
+        #: multi-workspace: installed through OAuth, each team id is its own golive workspace
+        self.multi = token is None and bool(settings.slack_client_id)
+        self._clients: dict[str, AsyncWebClient] = {}
+        extra: dict[str, Any] = {}
+        if self.multi:
+            extra["oauth_settings"] = self._oauth_settings()
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else "",
             logger=logging.getLogger("golive.slack.bolt"),
             name="golive",
+            **extra,
         )
         self.roles = Roles(settings)
         self.coalescer = Coalescer()
@@ -93,12 +100,48 @@ class SlackAdapter:
 
     # -- plumbing ----------------------------------------------------------------------------
 
+    def _oauth_settings(self):
+        from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+        from bot.adapters.slack import manifest
+        from bot.adapters.slack.installations import DatabaseInstallationStore, MemoryStateStore
+
+        settings = self.services.settings
+        secret = settings.slack_client_secret
+        self.installations = DatabaseInstallationStore(self.services)
+        return AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=secret.get_secret_value() if secret else "",
+            scopes=manifest.load()["oauth_config"]["scopes"]["bot"],
+            installation_store=self.installations,
+            installation_store_bot_only=True,
+            state_store=MemoryStateStore(),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+            redirect_uri=f"{settings.public_url}/slack/oauth_redirect",
+        )
+
     def workspace_for(self, team_id: str | None) -> str:
-        """Single-workspace mode: every request belongs to GOLIVE_WORKSPACE."""
+        """Multi-workspace: the team id; single-workspace: GOLIVE_WORKSPACE.
+
+        See docs/decisions/0002-slack-workspaces.md."""
+        if self.multi:
+            if not team_id:
+                raise ValueError("a Slack request without a team id")
+            return team_id
         return self.services.settings.workspace
 
     async def client_for(self, workspace: str) -> AsyncWebClient:
-        return self.client
+        if not self.multi:
+            return self.client
+        client = self._clients.get(workspace)
+        if client is None:
+            bot = await self.installations.async_find_bot(enterprise_id=None, team_id=workspace)
+            if bot is None:
+                raise LookupError(f"golive is not installed in Slack workspace {workspace}")
+            client = web_client(self.services.settings.slack_api_url, bot.bot_token)
+            self._clients[workspace] = client
+        return client
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(work)
@@ -125,10 +168,22 @@ class SlackAdapter:
         response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
+    async def oauth(self, request: web.Request) -> web.Response:
+        """Bolt's install page and OAuth callback (multi-workspace mode only)."""
+        flow = self.app.oauth_flow
+        if flow is None:
+            raise web.HTTPNotFound(text="this golive is installed in a single Slack workspace")
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(response)
+
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/slack/events", self.handle)
-        app.router.add_get("/slack/install", self.handle)
-        app.router.add_get("/slack/oauth_redirect", self.handle)
+        app.router.add_get("/slack/install", self.oauth)
+        app.router.add_get("/slack/oauth_redirect", self.oauth)
 
     async def requester(self, client: AsyncWebClient, team: str, user: str, channel) -> Requester:
         person = await self.roles.person(client, team, user)
