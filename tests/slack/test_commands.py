@@ -20,6 +20,9 @@ async def test_golive_progress_then_announcement_primary_first(slack: Harness) -
     posts = slack.fake.of("chat.postMessage")
     assert len(posts) == 1 and posts[0]["channel"] == "C1"  # the progress message
     assert "Setting up the broadcast *Launch*" in posts[0]["blocks"][0]["text"]["text"]
+    line = posts[0]["blocks"][1]["elements"][0]["text"]
+    assert "… creating" in line  # per-platform state, edited in place from here on
+    assert {u["ts"] for u in slack.fake.of("chat.update")} == {"1700000000.000001"}
     final = last_announcement(slack.fake)
     assert final["ts"] == "1700000000.000001"  # the progress message turned announcement
     blocks = final["blocks"]

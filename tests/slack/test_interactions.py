@@ -178,3 +178,45 @@ async def test_edits_of_one_message_are_coalesced():
         coalescer.push("C1/1", lambda n=n: send(n))
     await coalescer.flush("C1/1", lambda: send(10))
     assert sent[-1] == 10 and len(sent) <= 3
+
+
+async def test_stream_key_platform_connects_through_a_form(slack: Harness):
+    await slack.payload(action("golive_platform_connect", "rtmp"))
+    await slack.settle()
+    view = slack.fake.of("views.open")[-1]["view"]
+    assert view["callback_id"] == "golive_stream_key"
+
+    def keyed(url: str, key: str) -> dict:
+        return {
+            "arg0": {"value": {"type": "plain_text_input", "value": url}},
+            "arg1": {"value": {"type": "plain_text_input", "value": key}},
+        }
+
+    bad = await slack.payload(submission(view, keyed("http://nope", "k")))
+    assert json.loads(await bad.text())["response_action"] == "errors"
+    assert not await slack.services.connections.is_connected("local", "rtmp")
+    good = await slack.payload(
+        submission(view, keyed("rtmps://live.example.com/app", "s3cr3t-key"))
+    )
+    assert good.status == 200 and await good.text() == ""
+    await slack.settle()
+    assert await slack.services.connections.is_connected("local", "rtmp")
+    assert "s3cr3t-key" not in json.dumps([c.args for c in slack.fake.calls])
+
+
+async def test_admin_and_moderator_groups(slack: Harness):
+    from bot.adapters.slack.roles import Roles
+
+    settings = slack.services.settings.model_copy(
+        update={"slack_admin_group": "SADM", "slack_moderator_group": "SMOD"}
+    )
+    slack.fake.groups = {"SADM": ["UMEMBER"], "SMOD": ["UOWNER"]}
+    roles = Roles(settings)
+    client = slack.adapter.client
+    assert (await roles.person(client, "T1", "UMEMBER")).role == "admin"
+    assert (await roles.person(client, "T1", "UOWNER")).role == "moderator"  # group wins
+    assert (await roles.person(client, "T1", "UADMIN")).role == "member"
+    assert (await roles.person(client, "T1", "UNKNOWN")).role == "member"
+    assert roles.refusal("stop broadcasts") == (
+        "Only golive admins can stop broadcasts: ask <!subteam^SADM>."
+    )

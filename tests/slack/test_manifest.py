@@ -58,3 +58,29 @@ async def test_smallest_scopes_and_a_listener_per_command(slack: Harness) -> Non
         "users:read",  # workspace admins/owners and each person's time zone
         "usergroups:read",  # SLACK_ADMIN_GROUP and SLACK_MODERATOR_GROUP
     ]
+
+
+def test_golive_manifest_prints_the_public_url(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOLIVE_", "SLACK_"))}
+    env.update(GOLIVE_PUBLIC_URL="https://live.example.org", GOLIVE_DATA_DIR=str(tmp_path))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # this checkout's golive
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "manifest"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    ).stdout
+    document = yaml.safe_load(out)
+    validate(document)
+    assert document["settings"]["event_subscriptions"]["request_url"] == (
+        "https://live.example.org/slack/events"
+    )

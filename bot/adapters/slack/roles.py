@@ -9,15 +9,18 @@ a burst of clicks costs Slack one lookup.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
 
 TTL = 60.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,12 @@ class Roles:
         cached = self._users.get((team, user_id))
         if cached and time.monotonic() - cached[0] < TTL:
             return cached[1]
-        response = await client.users_info(user=user_id)
-        user = dict(response.get("user") or {})
+        try:
+            response = await client.users_info(user=user_id)
+            user = dict(response.get("user") or {})
+        except SlackApiError as exc:  # unknown to Slack: a member, in golive's time zone
+            log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
+            user = {}
         self._users[(team, user_id)] = (time.monotonic(), user)
         return user
 
@@ -51,8 +58,12 @@ class Roles:
         cached = self._groups.get((team, group))
         if cached and time.monotonic() - cached[0] < TTL:
             return cached[1]
-        response = await client.usergroups_users_list(usergroup=group)
-        members = set(response.get("users") or [])
+        try:
+            response = await client.usergroups_users_list(usergroup=group)
+            members = set(response.get("users") or [])
+        except SlackApiError as exc:
+            log.warning("usergroups.users.list %s failed: %s", group, exc.response.get("error"))
+            members = set()
         self._groups[(team, group)] = (time.monotonic(), members)
         return members
 
