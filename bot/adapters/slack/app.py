@@ -108,7 +108,9 @@ class SlackAdapter:
 
         settings = self.services.settings
         secret = settings.slack_client_secret
-        self.installations = DatabaseInstallationStore(self.services)
+        self.installations = DatabaseInstallationStore(
+            self.services, on_save=lambda team: self._clients.pop(team, None)
+        )
         return AsyncOAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=secret.get_secret_value() if secret else "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.oauth.installation_store import Bot, Installation
@@ -23,8 +24,10 @@ from storage.models import AuditEntry, SlackInstallation
 
 
 class DatabaseInstallationStore(AsyncInstallationStore):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, on_save: Callable[[str], object] | None = None) -> None:
         self.services = services
+        #: told the team id after each save, so a cached client with an old token is dropped
+        self.on_save = on_save
 
     @property
     def logger(self):  # slack_sdk's base class asks for one
@@ -66,6 +69,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                     operation=installation.team_id or "",
                 )
             )
+        if self.on_save is not None:
+            self.on_save(installation.team_id or "")
 
     async def _row(self, enterprise_id: str | None, team_id: str | None) -> dict[str, Any] | None:
         async with self.services.db.transaction() as session:
