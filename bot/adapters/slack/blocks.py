@@ -69,7 +69,8 @@ def announcement(post: Announcement) -> list[Block]:
     blocks.append({"type": "section", "text": mrkdwn(body)})
     buttons = []
     for link in post.links:
-        if not link.url or len(link.url) > 3000:
+        url = link.for_chat("slack")  # golive's tracked /go/ link, tagged as clicked in Slack
+        if not url or len(url) > 3000:
             continue
         label = f"★ {link.label} (primary)" if link.primary else link.label
         buttons.append(
@@ -77,10 +78,12 @@ def announcement(post: Announcement) -> list[Block]:
                 label,
                 f"golive_link:{link.platform}",
                 value=post.id,
-                url=link.url,
+                url=url,
                 style="primary" if link.primary else None,
             )
         )
+    if post.page_url and len(post.page_url) <= 3000:
+        buttons.append(button("Watch page", "golive_link:page", value=post.id, url=post.page_url))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"links:{post.id}", "elements": buttons[:25]})
     states = []
@@ -89,6 +92,8 @@ def announcement(post: Announcement) -> list[Block]:
         text = f"{mark} {link.label}: {link.state}"
         if link.error:
             text += f" — {link.error}"
+        elif link.note:
+            text += f" · {link.note}"
         states.append(mrkdwn(text, 500))
     if states:
         blocks.append({"type": "context", "elements": states[:10]})
