@@ -89,6 +89,10 @@ class SlackAdapter:
             signing_secret=secret.get_secret_value() if secret else "",
             logger=logging.getLogger("golive.slack.bolt"),
             name="golive",
+            # Every listener returns right after its ack (the work runs in a task of its own),
+            # so Bolt may answer Slack as soon as the listener returns instead of polling for
+            # the ack every 10 ms.
+            process_before_response=True,
             **extra,
         )
         self.roles = Roles(settings)
