@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import sys
-from pathlib import Path
 
 from cryptography.fernet import Fernet
 
@@ -54,7 +53,18 @@ async def _serve(settings: Settings) -> int:
     services = await Services.start(settings)
     for notice in services.notices:
         logging.getLogger("golive").warning(notice)
-    runner = web.AppRunner(create_app(services))
+    slack = socket = None
+    if settings.slack_bot_token or settings.slack_client_id:
+        from bot.adapters.slack.app import SlackAdapter
+
+        slack = SlackAdapter(services)
+        if settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket = AsyncSocketModeHandler(slack.app, settings.slack_app_token.get_secret_value())
+            await socket.connect_async()
+            logging.getLogger("golive").info("Slack: Socket Mode connected")
+    runner = web.AppRunner(create_app(services, None if socket else slack))
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)  # noqa: S104 - a server is meant to listen
     await site.start()
@@ -64,6 +74,10 @@ async def _serve(settings: Settings) -> int:
     try:
         await asyncio.Event().wait()
     finally:
+        if socket is not None:
+            await socket.close_async()
+        if slack is not None:
+            await slack.close()
         await runner.cleanup()
         await services.close()
     return 0
@@ -199,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         if command == "token":
             return asyncio.run(_token(settings, args.action, args.name, args.scope))
         if command == "manifest":
-            print((Path(__file__).resolve().parent.parent / "manifest.yml").read_text(), end="")
+            from bot.adapters.slack.manifest import render
+
+            print(render(settings), end="")
             return 0
     except KeyboardInterrupt:
         return 130

@@ -15,6 +15,7 @@ from bot.messages import display, explain
 from bot.services.context import Services
 from bot.services.errors import ServiceError
 from bot.services.links import clicks_line
+from bot.services.progress import Progress
 from bot.views import Announcement, broadcast_announcement, mask, meeting_announcement
 from providers import platforms, provider_class
 from providers.base import AuthStyle, Kind
@@ -73,11 +74,16 @@ def parse(services: Services, who: Requester, command: str, text: str) -> c.Comm
     )
 
 
-async def run(services: Services, who: Requester, command: str, text: str) -> Reply:
-    """Parse and execute one command; every failure becomes one sentence, nothing half-stored."""
+async def run(
+    services: Services, who: Requester, command: str, text: str, progress: Progress | None = None
+) -> Reply:
+    """Parse and execute one command; every failure becomes one sentence, nothing half-stored.
+
+    ``progress`` receives per-platform reports while platforms are called (chat adapters edit
+    one message in place with them)."""
     try:
         parsed = parse(services, who, command, text)
-        return await execute(services, who, parsed)
+        return await execute(services, who, parsed, progress)
     except c.CommandError as exc:
         return Reply.error(exc.message)
     except ServiceError as exc:
@@ -86,7 +92,9 @@ async def run(services: Services, who: Requester, command: str, text: str) -> Re
         return Reply.error(explain(exc))
 
 
-async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
+async def execute(
+    services: Services, who: Requester, cmd: c.Command, progress: Progress | None = None
+) -> Reply:
     tz = who.timezone or services.settings.timezone
     match cmd:
         case c.Help(topic):
@@ -100,7 +108,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
         case c.CreateBroadcast():
             if not who.is_admin:
                 return Reply.error("Only golive admins can create broadcasts.")
-            stream = await services.livestreams.create(who.workspace, who.user_id, cmd)
+            stream = await services.livestreams.create(who.workspace, who.user_id, cmd, progress)
             reply = Reply()
             await _announce(
                 services, who, await broadcast_post(services, stream, tz), reply, new=True
@@ -112,11 +120,11 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
                 return Reply.error(f"Only golive admins can {action} broadcasts.")
             if action == "start":
                 stream, outcomes = await services.livestreams.start(
-                    who.workspace, who.user_id, stream_id
+                    who.workspace, who.user_id, stream_id, progress
                 )
             elif action == "stop":
                 stream, outcomes = await services.livestreams.stop(
-                    who.workspace, who.user_id, stream_id
+                    who.workspace, who.user_id, stream_id, progress
                 )
             elif action == "report":
                 return await _report(services, who, stream_id)
@@ -143,7 +151,7 @@ async def execute(services: Services, who: Requester, cmd: c.Command) -> Reply:
         case c.ListItems(kind):
             return Reply(posts=[await _listing(services, who, kind)])
         case c.CreateMeeting():
-            meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz)
+            meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz, progress)
             reply = Reply()
             await _announce(
                 services, who, await meeting_post(services, meeting, tz), reply, new=True

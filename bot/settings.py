@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_CLIENT_SECRET")
     )
+    slack_api_url: str = Field("https://slack.com/api", validation_alias=_env("SLACK_API_URL"))
+    #: comma-separated Slack user ids who administer golive (else SLACK_ADMIN_GROUP, else the
+    #: workspace's own admins and owners)
+    slack_admin_users: str = Field("", validation_alias=_env("SLACK_ADMIN_USERS"))
+    slack_admin_group: str | None = Field(None, validation_alias=_env("SLACK_ADMIN_GROUP"))
+    slack_moderator_group: str | None = Field(None, validation_alias=_env("SLACK_MODERATOR_GROUP"))
     discord_bot_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_BOT_TOKEN"))
 
     jitsi_url: str = Field("https://meet.jit.si", validation_alias=_env("GOLIVE_JITSI_URL"))
@@ -64,7 +70,7 @@ class Settings(BaseSettings):
         None, validation_alias=_env("GOLIVE_JITSI_JAAS_PRIVATE_KEY")
     )
 
-    @field_validator("public_url", "jitsi_url")
+    @field_validator("public_url", "jitsi_url", "slack_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -211,9 +211,13 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/plain")
 
 
-def create_app(services: Services) -> web.Application:
+def create_app(services: Services, slack: object | None = None) -> web.Application:
+    """``slack``: a running :class:`bot.adapters.slack.app.SlackAdapter` in HTTP mode, whose
+    ``/slack/events``, ``/slack/install`` and ``/slack/oauth_redirect`` are mounted here."""
     app = web.Application()
     app[SERVICES] = services
+    if slack is not None:
+        slack.mount(app)  # type: ignore[attr-defined]
     app.router.add_get("/connect/{platform}", connect)
     app.router.add_get("/oauth/{platform}/callback", callback)
     app.router.add_get("/go/{link_id}", go)

@@ -339,6 +339,31 @@ class WatchPage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class SlackInstallation(Base):
+    """golive installed in one Slack workspace (multi-workspace mode); the bot token encrypted.
+
+    The team id is also the golive workspace of everything done from that Slack workspace.
+    """
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id", name="uq_slack_installation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), default="")
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    team_name: Mapped[str] = mapped_column(String(200), default="")
+    app_id: Mapped[str] = mapped_column(String(32), default="")
+    bot_id: Mapped[str] = mapped_column(String(32), default="")
+    bot_user_id: Mapped[str] = mapped_column(String(32), default="")
+    bot_scopes: Mapped[str] = mapped_column(Text, default="")
+    bot_token_enc: Mapped[str] = mapped_column(Text)
+    installer_user_id: Mapped[str] = mapped_column(String(32), default="")
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"SlackInstallation(team_id={self.team_id!r})"
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),
@@ -347,4 +372,5 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (MeetingPlatform, "host_url_enc"),
     (MeetingPlatform, "passcode_enc"),
     (OAuthState, "code_verifier_enc"),
+    (SlackInstallation, "bot_token_enc"),
 )

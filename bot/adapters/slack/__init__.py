@@ -1,0 +1,1 @@
+"""The Slack adapter: slash commands, modals, live progress, announcements and App Home."""
