@@ -7,6 +7,7 @@ and, once the browser opened ``/connect/{platform}``, to that browser by an Http
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -61,6 +62,7 @@ class ConnectionService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._status_cache: dict[str, tuple[float, list[ConnectionView]]] = {}
+        self._connecting: dict[tuple[str, str], asyncio.Lock] = {}
         #: app tokens (client-credentials grant) per platform, reused until they expire
         self._app_tokens: dict[str, StoredToken] = {}
 
@@ -254,6 +256,14 @@ class ConnectionService:
         """Raise NotConnected unless usable; in sandbox mode connect on first use instead."""
         if await self.is_connected(workspace, platform):
             return
+        # Two first uses at once must not both connect (the second would collide).
+        lock = self._connecting.setdefault((workspace, platform), asyncio.Lock())
+        async with lock:
+            if await self.is_connected(workspace, platform):
+                return
+            await self._connect_or_refuse(workspace, user_id, platform)
+
+    async def _connect_or_refuse(self, workspace: str, user_id: str, platform: str) -> None:
         if self.services.sandbox is not None:
             style = self.style(platform)
             cls = provider_class(platform)

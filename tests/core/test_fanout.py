@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -150,3 +152,11 @@ async def test_failing_zoom_leaves_teams_and_jitsi_posted(services) -> None:
     assert links["jitsi"].direct_url.startswith("https://meet.jit.si/")
     async with services.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
+async def test_two_first_uses_at_once_connect_once(services) -> None:
+    replies = await asyncio.gather(
+        *(run(services, WHO, "golive", f'"Show {n}" on twitch') for n in range(4))
+    )
+    assert all(r.ok for r in replies), [r.private for r in replies]
+    assert len(await services.connections.list("w")) == 1
