@@ -13,7 +13,7 @@ from bot.adapters.console.shell import render
 from bot.handlers import Requester
 from bot.services.context import Services
 from providers.base import Credentials
-from storage.models import ENCRYPTED_COLUMNS, Base
+from storage.models import ENCRYPTED_COLUMNS, Base, Connection
 from tests.conftest import FastRetry, database_url, make_settings
 
 CANARY_SECRET = "canary-jitsi-secret-7f3e9a1c5b2d4e6f"
@@ -35,11 +35,11 @@ async def test_no_secret_in_logs_replies_reprs_or_plain_columns(tmp_path, backen
     private: list[str] = []
     try:
         for command, text in [
-            ("golive", '"Canary" on youtube'),
+            ("golive", '"Canary" on youtube,facebook,twitch,restream,instagram'),
             ("golive", "start"),
             ("golive", "status"),
             ("golive", "stop"),
-            ("meet", '"Canary sync" on jitsi'),
+            ("meet", '"Canary sync" on zoom,teams,jitsi'),
             ("platforms", ""),
         ]:
             reply = await handlers.run(services, who, command, text)
@@ -52,15 +52,27 @@ async def test_no_secret_in_logs_replies_reprs_or_plain_columns(tmp_path, backen
         plan = await services.livestreams.ingest("w", None, "t")
         meeting = (await services.meetings.list("w"))[0]
         host_links = await services.meetings.host_links("w", meeting.id, "U1")
-        secrets = [
-            creds.access_token.get_secret_value(),
-            creds.refresh_token.get_secret_value(),
-            CANARY_SECRET,
-            *(key for _, _, key in plan if key),
+        secrets = [CANARY_SECRET, *(key for _, _, key in plan if key)]
+        async with services.db.transaction() as session:
+            for row in (await session.execute(select(Connection))).scalars():
+                stored = Credentials.from_json(
+                    json.loads(
+                        services.vault.decrypt(
+                            session, row.credentials_enc, what="t", operation="t", actor="t"
+                        )
+                    )
+                )
+                secrets += [
+                    t.get_secret_value() for t in (stored.access_token, stored.refresh_token) if t
+                ]
+        zoom_app = services.connections._app_tokens["zoom"].credentials.access_token
+        secrets.append(zoom_app.get_secret_value())
+        # The host's start links are secrets too, but their owner is told them privately.
+        host_tokens = [
+            url.split("?jwt=")[1].split("#")[0] if "?jwt=" in url else url.split("zak=")[1]
+            for _, url in host_links
         ]
-        # The host's start link is a secret too, but its owner is told it privately.
-        host_tokens = [url.split("?jwt=")[1].split("#")[0] for _, url in host_links]
-        assert len(secrets) >= 4 and host_tokens
+        assert len(secrets) >= 12 and len(host_tokens) == 2
 
         plain: list[str] = []
         async with services.db.sessions() as session:
