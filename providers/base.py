@@ -21,6 +21,23 @@ if TYPE_CHECKING:
     import httpx
 
 
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def setting_flag(platform: str, name: str, value: str) -> bool:
+    """A yes/no per-platform setting as people type it (true/yes/on/1, false/no/off/0)."""
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    from providers.errors import InvalidRequest
+
+    label = platform.capitalize() if platform != "teams" else "Teams"
+    raise InvalidRequest(platform, f"{label} setting {name} must be true or false, not {value!r}")
+
+
 class Kind(StrEnum):
     LIVESTREAM = "livestream"
     MEETING = "meeting"

@@ -53,6 +53,7 @@ from providers.base import (
     MeetingRequest,
     PlatformConfig,
     Provider,
+    setting_flag,
 )
 from providers.errors import (
     AuthExpired,
@@ -84,19 +85,8 @@ _EVOLVED = frozenset({"invited", "organizationExcludingGuests"})
 SETTINGS = ("lobby_bypass", "record")
 SUBJECT_MAX = 255
 DOCS = "docs/platforms/teams.md"
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
 _TENANT = re.compile(r"^[A-Za-z0-9.\-]+$")
 _PLACEHOLDER_TENANTS = frozenset({"common", "organizations", "consumers"})
-
-
-def _flag(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise InvalidRequest("teams", f"Teams setting {name} must be true or false, not {value!r}")
 
 
 def graph_time(when: datetime) -> str:
@@ -167,7 +157,7 @@ class Teams(Provider):
     @staticmethod
     def _calendar(config: PlatformConfig) -> bool:
         raw = (config.options.get("calendar") or "").strip()
-        return bool(raw) and _flag("calendar", raw)
+        return bool(raw) and setting_flag("teams", "calendar", raw)
 
     @classmethod
     def auth_style_for(cls, config: PlatformConfig) -> AuthStyle:
@@ -246,7 +236,7 @@ class Teams(Provider):
                 cls.name, f"Teams lobby_bypass must be one of {', '.join(LOBBY_SCOPES)}"
             )
         if "record" in settings:
-            _flag("record", settings["record"])
+            setting_flag("teams", "record", settings["record"])
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -320,7 +310,7 @@ class Teams(Provider):
             options["lobbyBypassSettings"] = {"scope": scope}
         record = request.record
         if "record" in request.settings:
-            record = record or _flag("record", request.settings["record"])
+            record = record or setting_flag("teams", "record", request.settings["record"])
         if record or "record" in request.settings:
             options["recordAutomatically"] = record
         return options

@@ -52,6 +52,7 @@ from providers.base import (
     MeetingRequest,
     PlatformConfig,
     Provider,
+    setting_flag,
 )
 from providers.errors import (
     AuthExpired,
@@ -70,22 +71,11 @@ AUTO_RECORDING = ("cloud", "local", "none")
 BOOLEAN_SETTINGS = ("waiting_room", "join_before_host")
 #: the per-platform settings golive passes on (``/meet ... zoom.waiting_room=true``)
 SETTINGS = (*BOOLEAN_SETTINGS, "passcode", "auto_recording", "agenda")
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
 
 #: Zoom error codes golive acts on
 INVALID_TOKEN = 124
 MEETING_NOT_FOUND = 3001
 _AUTH_CODES = frozenset({INVALID_TOKEN})
-
-
-def _flag(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise InvalidRequest("zoom", f"Zoom setting {name} must be true or false, not {value!r}")
 
 
 def zoom_time(when: datetime) -> str:
@@ -193,7 +183,7 @@ class Zoom(Provider):
             )
         for name in BOOLEAN_SETTINGS:
             if name in settings:
-                _flag(name, settings[name])
+                setting_flag("zoom", name, settings[name])
         if "passcode" in settings and not PASSCODE.fullmatch(settings["passcode"]):
             raise InvalidRequest(
                 cls.name,
@@ -258,7 +248,9 @@ class Zoom(Provider):
         if "passcode" in settings:
             body["password"] = settings["passcode"]
         zoom_settings: dict[str, Any] = {
-            name: _flag(name, settings[name]) for name in BOOLEAN_SETTINGS if name in settings
+            name: setting_flag("zoom", name, settings[name])
+            for name in BOOLEAN_SETTINGS
+            if name in settings
         }
         recording = settings.get("auto_recording")
         if request.record:
