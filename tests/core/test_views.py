@@ -67,3 +67,35 @@ def test_broadcast_primary_first_and_only_one_highlighted(pair):
     assert post.links[0].platform == primary
     lines = _link_lines(to_text(post))
     assert "★" in lines[0] and sum("★" in line for line in lines) == 1
+
+
+def _slack_buttons(post) -> list[dict]:
+    from bot.adapters.slack.blocks import announcement
+
+    actions = [b for b in announcement(post) if b["type"] == "actions"]
+    return [e for b in actions for e in b["elements"] if e["action_id"] != "golive_link:page"]
+
+
+@given(choice(LIVE + MEETING))
+def test_slack_blocks_primary_first_styled_and_only_one(pair):
+    chosen, primary = pair
+    live = [p for p in chosen if p in LIVE]
+    stream = Livestream(id="b1", title="Launch", primary_platform=primary, description="")
+    stream.status = "created"
+    for i, name in enumerate(chosen):
+        stream.platforms.append(
+            LivestreamPlatform(
+                platform=name,
+                position=i,
+                watch_url=f"https://{name}.example/w",
+                status="ready" if name in live else "live",
+                data={},
+                quota_used=0,
+            )
+        )
+    buttons = _slack_buttons(broadcast_announcement(stream))
+    assert len(buttons) == len(chosen)
+    assert buttons[0]["action_id"] == f"golive_link:{primary}"
+    assert [b.get("style") for b in buttons].count("primary") == 1
+    assert buttons[0].get("style") == "primary" and "(primary)" in buttons[0]["text"]["text"]
+    assert all("★" not in b["text"]["text"] for b in buttons[1:])
