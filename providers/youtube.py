@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
@@ -91,6 +92,18 @@ ENCODER_NOT_SENDING = (
 )
 
 
+_PRIVACY = ("public", "unlisted", "private")
+_LATENCY = ("normal", "low", "ultraLow")  # liveBroadcast contentDetails.latencyPreference
+_BOOLEANS = ("true", "false")
+#: per-broadcast settings and the values each accepts
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "privacy": _PRIVACY,
+    "made_for_kids": _BOOLEANS,
+    "latency": _LATENCY,
+    "dvr": _BOOLEANS,
+}
+
+
 def seconds_until_quota_reset(now: datetime | None = None) -> float:
     """YouTube's daily quota resets at midnight Pacific time."""
     now = (now or datetime.now(UTC)).astimezone(_PACIFIC)
@@ -148,6 +161,23 @@ class YouTube(Provider):
     # Google publishes no per-second limit for the Data API, only the daily quota; this pace
     # keeps a burst of /golive commands well clear of rateLimitExceeded.
     rate_limit = (10, 1.0)
+    #: deployment default read from GOLIVE_YOUTUBE_PRIVACY; a broadcast's own setting wins
+    option_names = ("privacy",)
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, str]) -> None:
+        """Refuse an unknown setting or value with one sentence naming the valid choices."""
+        for name, value in settings.items():
+            choices = SETTINGS.get(name)
+            if choices is None:
+                known = ", ".join(sorted(SETTINGS))
+                raise InvalidRequest(
+                    cls.name, f"YouTube has no setting {name}; the settings are: {known}"
+                )
+            if value not in choices:
+                raise InvalidRequest(
+                    cls.name, f"YouTube {name} must be one of: {', '.join(choices)}"
+                )
 
     def __init__(self, config: PlatformConfig, http: PlatformHttp) -> None:
         self.config = config
@@ -264,7 +294,13 @@ class YouTube(Provider):
     # -- LivestreamProvider --------------------------------------------------------------------
 
     async def create_broadcast(self, request: BroadcastRequest) -> BroadcastHandle:
-        if request.privacy not in ("public", "unlisted", "private"):
+        defaults = {
+            k: self.config.options[k] for k in self.option_names if k in self.config.options
+        }
+        settings = {**defaults, **request.settings}
+        self.check_settings(settings)  # before any request, so nothing is half-made
+        privacy = settings.get("privacy", request.privacy)
+        if privacy not in _PRIVACY:
             raise InvalidRequest(
                 self.name, "privacy must be public, unlisted or private", code="invalidPrivacy"
             )
@@ -285,13 +321,16 @@ class YouTube(Provider):
                     "description": clean_text(request.description, 5000),
                     "scheduledStartTime": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                 },
-                "status": {"privacyStatus": request.privacy, "selfDeclaredMadeForKids": False},
+                "status": {
+                    "privacyStatus": privacy,
+                    "selfDeclaredMadeForKids": settings.get("made_for_kids") == "true",
+                },
                 "contentDetails": {
                     "enableAutoStart": False,
                     "enableAutoStop": False,
-                    "enableDvr": True,
+                    "enableDvr": settings.get("dvr", "true") == "true",
                     "recordFromStart": request.record,
-                    "latencyPreference": self.latency,
+                    "latencyPreference": settings.get("latency", self.latency),
                     "monitorStream": {
                         "enableMonitorStream": self.monitor_stream,
                         "broadcastStreamDelayMs": 0,
