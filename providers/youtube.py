@@ -161,6 +161,7 @@ class YouTube(Provider):
     # Google publishes no per-second limit for the Data API, only the daily quota; this pace
     # keeps a burst of /golive commands well clear of rateLimitExceeded.
     rate_limit = (10, 1.0)
+    per_broadcast_ingest = True  # every broadcast is bound to a stream golive creates
     #: deployment default read from GOLIVE_YOUTUBE_PRIVACY; a broadcast's own setting wins
     option_names = ("privacy",)
 
