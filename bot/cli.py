@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("name", nargs="?", help="e.g. website-cms")
     token.add_argument("--scope", choices=["read", "read-write"], default="read")
     sub.add_parser("manifest", help="print the Slack app manifest")
+    discord = sub.add_parser("discord", help="Discord bot")
+    discord.add_argument("action", choices=["sync"], help="sync the slash commands per server")
     return parser
 
 
@@ -71,6 +73,7 @@ async def _serve(settings: Settings) -> int:
     logging.getLogger("golive").info(
         "listening on port %s (%s)", settings.port, settings.public_url
     )
+    bot = await _start_discord(services)
     try:
         await asyncio.Event().wait()
     finally:
@@ -78,9 +81,50 @@ async def _serve(settings: Settings) -> int:
             await socket.close_async()
         if slack is not None:
             await slack.close()
+        if bot is not None:
+            await bot.close()
         await runner.cleanup()
         await services.close()
     return 0
+
+
+async def _start_discord(services: Services):
+    """The Discord bot in this event loop when DISCORD_BOT_TOKEN is set; a bad token is logged."""
+    if services.settings.discord_bot_token is None:
+        return None
+    import discord
+
+    from bot.adapters.discord import client
+
+    try:
+        return await client.start(services)
+    except (discord.LoginFailure, discord.HTTPException, OSError) as exc:
+        logging.getLogger("golive").error("Discord bot not started: %s", exc)
+        return None
+
+
+async def _discord(settings: Settings, action: str) -> int:
+    if settings.discord_bot_token is None:
+        print("golive: set DISCORD_BOT_TOKEN first (see docs/discord.md).", file=sys.stderr)
+        return 2
+    import discord
+
+    from bot.adapters.discord import client
+
+    services = await Services.start(settings)
+    try:
+        results = await client.sync(services)
+    except (discord.LoginFailure, discord.HTTPException, OSError) as exc:
+        print(f"golive: Discord refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await services.close()
+    if not results:
+        print("The bot is in no Discord server yet: invite it first (docs/discord.md).")
+        return 1
+    for guild_id, outcome in results.items():
+        print(f"server {guild_id}: {outcome}")
+    return 1 if any(o.startswith("failed") for o in results.values()) else 0
 
 
 async def _db(settings: Settings, action: str) -> int:
@@ -212,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_doctor(settings))
         if command == "token":
             return asyncio.run(_token(settings, args.action, args.name, args.scope))
+        if command == "discord":
+            return asyncio.run(_discord(settings, args.action))
         if command == "manifest":
             from bot.adapters.slack.manifest import render
 

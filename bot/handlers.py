@@ -140,6 +140,11 @@ async def execute(
                 )
             else:
                 await _announce(services, who, announcement, reply, new=False)
+            if action == "start" and stream.status == "live":
+                # The chat relay posts into a thread under every copy of the announcement.
+                await services.announcements.open_threads(
+                    who.workspace, announcement, f"{stream.title} · live chat"[:100]
+                )
             for outcome in outcomes:
                 if not outcome.changed and outcome.note:
                     reply.private.append(
@@ -172,7 +177,7 @@ async def execute(
         case c.MeetingAction(action, meeting_id, title, start, duration):
             if action == "cancel":
                 meeting = await services.meetings.cancel(
-                    who.workspace, who.user_id, meeting_id, admin=who.is_admin
+                    who.workspace, who.user_id, meeting_id, admin=who.is_admin, progress=progress
                 )
             else:
                 meeting = await services.meetings.update(
@@ -183,6 +188,7 @@ async def execute(
                     start=start,
                     duration_minutes=duration,
                     admin=who.is_admin,
+                    progress=progress,
                 )
             reply = Reply()
             await _announce(

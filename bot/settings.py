@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     slack_admin_group: str | None = Field(None, validation_alias=_env("SLACK_ADMIN_GROUP"))
     slack_moderator_group: str | None = Field(None, validation_alias=_env("SLACK_MODERATOR_GROUP"))
     discord_bot_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_BOT_TOKEN"))
+    discord_api_url: str = Field(
+        "https://discord.com/api/v10", validation_alias=_env("DISCORD_API_URL")
+    )
+    #: comma-separated guild (server) ids to sync commands into; empty: every guild joined
+    discord_guild_ids: str = Field("", validation_alias=_env("DISCORD_GUILD_IDS"))
+    #: comma-separated role ids or names; members with Manage Server are admins regardless
+    discord_admin_role: str = Field("", validation_alias=_env("DISCORD_ADMIN_ROLE"))
+    discord_moderator_role: str = Field("", validation_alias=_env("DISCORD_MODERATOR_ROLE"))
+    #: ``guild_id=workspace,...``; unlisted guilds belong to GOLIVE_WORKSPACE
+    discord_workspaces: str = Field("", validation_alias=_env("DISCORD_WORKSPACES"))
 
     jitsi_url: str = Field("https://meet.jit.si", validation_alias=_env("GOLIVE_JITSI_URL"))
     jitsi_app_id: str | None = Field(None, validation_alias=_env("GOLIVE_JITSI_APP_ID"))
@@ -70,7 +80,7 @@ class Settings(BaseSettings):
         None, validation_alias=_env("GOLIVE_JITSI_JAAS_PRIVATE_KEY")
     )
 
-    @field_validator("public_url", "jitsi_url", "slack_api_url")
+    @field_validator("public_url", "jitsi_url", "slack_api_url", "discord_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -92,6 +102,42 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value or None
+
+    @field_validator("discord_guild_ids")
+    @classmethod
+    def _guild_ids(cls, value: str) -> str:
+        if any(not part.isdigit() for part in _items(value)):
+            raise ValueError("must be comma-separated Discord server ids (digits only)")
+        return value
+
+    @field_validator("discord_workspaces")
+    @classmethod
+    def _workspaces(cls, value: str) -> str:
+        for part in _items(value):
+            guild, _, workspace = part.partition("=")
+            if not guild.strip().isdigit() or not workspace.strip():
+                raise ValueError("must look like 123456789012345678=workspace,…")
+        return value
+
+    @property
+    def discord_guilds(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in _items(self.discord_guild_ids))
+
+    @property
+    def discord_admin_roles(self) -> tuple[str, ...]:
+        return _items(self.discord_admin_role)
+
+    @property
+    def discord_moderator_roles(self) -> tuple[str, ...]:
+        return _items(self.discord_moderator_role)
+
+    def discord_workspace(self, guild_id: int | None) -> str:
+        """The golive workspace of a Discord server (docs/decisions/0003-discord-workspaces.md)."""
+        for part in _items(self.discord_workspaces):
+            guild, _, workspace = part.partition("=")
+            if guild_id is not None and int(guild.strip()) == guild_id:
+                return workspace.strip()
+        return self.workspace
 
     def __repr__(self) -> str:  # pydantic's repr already masks SecretStr; keep it short too
         return f"Settings(public_url={self.public_url!r}, port={self.port!r})"
@@ -115,6 +161,10 @@ class Settings(BaseSettings):
     def platform_setting(self, platform: str, suffix: str) -> str | None:
         """``GOLIVE_<PLATFORM>_<SUFFIX>`` (CLIENT_ID, CLIENT_SECRET, API_URL, ...)."""
         return self.environment.get(f"GOLIVE_{platform.upper()}_{suffix}") or None
+
+
+def _items(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 _NAMES = {

@@ -1,0 +1,51 @@
+"""The announcement service's way into Discord channels (``Publisher`` with chat="discord").
+
+Posts and edits go through discord.py's REST client, so Discord's per-route and global rate
+limits are honoured by discord.py's own buckets and 429 handling. Channels are addressed by
+id alone (no gateway cache needed); Discord snowflakes are global, so the workspace is only
+for the log.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.adapters.discord import render
+from bot.views import Announcement
+
+THREAD_ARCHIVE_MINUTES = 1440  # one of 60, 1440, 4320, 10080; a day outlives any broadcast
+
+
+class DiscordPublisher:
+    chat = "discord"
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    def _channel(self, channel: str) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(channel))
+
+    async def post(self, workspace: str, channel: str, announcement: Announcement) -> str:
+        sent = await self._channel(channel).send(**render.message(announcement))  # type: ignore[arg-type]
+        return str(sent.id)
+
+    async def update(
+        self, workspace: str, channel: str, message_id: str, announcement: Announcement
+    ) -> None:
+        message = self._channel(channel).get_partial_message(int(message_id))
+        await message.edit(**render.message(announcement))  # type: ignore[arg-type]
+
+    async def open_thread(self, workspace: str, channel: str, message_id: str, name: str) -> str:
+        # PartialMessage.create_thread wants the guild from the cache; the REST call does not.
+        thread = await self.client.http.start_thread_with_message(
+            int(channel),
+            int(message_id),
+            name=name[:100] or "live chat",
+            auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+        )
+        return str(thread["id"])
+
+    async def direct(self, user_id: int, text: str) -> None:
+        """A private message to one member (meeting invitations)."""
+        user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+        await user.send(render.post_text(text))
