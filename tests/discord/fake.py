@@ -8,8 +8,10 @@ answer window, 15-minute token, ``with_response``, follow-ups and ``@original`` 
 interactions/application-commands.mdx (bulk overwrite of guild commands, option rules),
 resources/message.mdx (create/edit message, embed limits), components/reference.mdx (action
 rows, buttons: link buttons have a url and no custom_id), resources/channel.mdx
-(start thread from message; the thread's id is the starter message's id) and
-resources/user.mdx (create DM).
+(start thread from message; the thread's id is the starter message's id),
+resources/user.mdx (create DM) and topics/gateway.mdx plus gateway-events.mdx (``GET
+/gateway/bot``; Hello, Identify with its intents, Ready, Guild Create, Heartbeat ACK and
+dispatches such as Interaction Create).
 
 Like Discord, it rejects what Discord rejects: an unknown or late interaction, a second
 callback, a follow-up before the acknowledgement, an invalid form body (code 50035), an
@@ -122,6 +124,9 @@ class FakeDiscord:
         self.limits: list[Limit] = []
         self.rejections: list[tuple[str, str, Any]] = []  # (method, path, Discord's error body)
         self.late_callbacks = 0
+        self.identify: dict[str, Any] | None = None  # the last IDENTIFY payload's ``d``
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -132,8 +137,29 @@ class FakeDiscord:
 
     def add_guild(self, name: str = "Community") -> int:
         guild_id = self.snowflake()
-        self.guilds[guild_id] = {"id": str(guild_id), "name": name}
+        self.guilds[guild_id] = {"id": str(guild_id), "name": name, "roles": []}
+        self.add_role(guild_id, "@everyone", role_id=guild_id)
         return guild_id
+
+    def add_role(self, guild_id: int, name: str, role_id: int | None = None) -> int:
+        role_id = role_id or self.snowflake()
+        roles = self.guilds[guild_id]["roles"]
+        roles.append(
+            {
+                "id": str(role_id),
+                "name": name,
+                "color": 0,
+                "hoist": False,
+                "icon": None,
+                "unicode_emoji": None,
+                "position": len(roles),
+                "permissions": "0",
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        )
+        return role_id
 
     def add_channel(self, guild_id: int, name: str = "general") -> int:
         channel_id = self.snowflake()
@@ -187,6 +213,8 @@ class FakeDiscord:
         app = web.Application(middlewares=[self._middleware])
         r = app.router
         base = "/api/v10"
+        r.add_get(f"{base}/gateway/bot", self.gateway_bot)
+        r.add_get("/gateway", self.gateway)
         r.add_get(f"{base}/users/@me", self.me)
         r.add_get(f"{base}/oauth2/applications/@me", self.application)
         r.add_get(f"{base}/users/@me/guilds", self.my_guilds)
@@ -209,12 +237,16 @@ class FakeDiscord:
         return self.url
 
     async def close(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler) -> web.StreamResponse:
         path = request.path.removeprefix("/api/v10")
+        if request.path == "/gateway":  # the token comes in IDENTIFY, not in a header
+            return await handler(request)
         # Interaction callbacks and webhooks are authorised by their token alone.
         webhook = path.startswith(("/interactions/", "/webhooks/"))
         if not webhook and not request.headers.get("User-Agent", "").startswith("DiscordBot ("):
@@ -267,6 +299,89 @@ class FakeDiscord:
             }
         )
         return response
+
+    # -- gateway -------------------------------------------------------------------------
+
+    async def gateway_bot(self, request: web.Request) -> web.Response:
+        return as_json(
+            {
+                "url": self.url.replace("http://", "ws://").removesuffix("/api/v10") + "/gateway",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 86400000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def gateway(self, request: web.Request) -> web.StreamResponse:
+        if request.query.get("v") != "10" or request.query.get("encoding") != "json":
+            return error(400, 0, "unsupported gateway version or encoding")
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for frame in socket:
+            packet = json.loads(frame.data)
+            if packet["op"] == 1:
+                await socket.send_json({"op": 11})
+            elif packet["op"] == 2:
+                if packet["d"].get("token") != TOKEN:
+                    await socket.close(code=4004, message=b"Authentication failed.")
+                    break
+                if packet["d"].get("intents") is None:
+                    await socket.close(code=4013, message=b"Invalid intent(s).")
+                    break
+                self.identify = packet["d"]
+                await self._ready(socket)
+        return socket
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: dict) -> None:
+        self._sequence += 1
+        await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
+
+    async def _ready(self, socket: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "user": self.bot_user,
+            "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds.values()],
+            "session_id": f"session{self.snowflake()}",
+            "resume_gateway_url": self.url.replace("http://", "ws://") + "/gateway",
+            "application": {"id": str(APP_ID), "flags": 0},
+        }
+        await self._send(socket, "READY", ready)
+        for guild_id in self.guilds:
+            await self._send(socket, "GUILD_CREATE", self.guild_create(guild_id))
+
+    def guild_create(self, guild_id: int) -> dict[str, Any]:
+        guild = self.guilds[guild_id]
+        channels = [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)]
+        return {
+            **guild,
+            "icon": None,
+            "owner_id": str(self.snowflake()),
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "channels": [c for c in channels if c["type"] != 11],
+            "threads": [c for c in channels if c["type"] == 11],
+            "members": [],
+            "voice_states": [],
+            "presences": [],
+            "member_count": 3,
+            "large": False,
+            "unavailable": False,
+            "joined_at": _now(),
+            "preferred_locale": "en-US",
+        }
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        """Send a gateway dispatch (e.g. INTERACTION_CREATE) to every connected bot."""
+        for socket in self._sockets:
+            if not socket.closed:
+                await self._send(socket, event, data)
 
     # -- identity ------------------------------------------------------------------------
 

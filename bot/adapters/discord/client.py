@@ -9,10 +9,13 @@ proxy, or the test suite's fake Discord).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
+import discord.gateway
 import discord.http
+import yarl
 
 from bot.adapters.discord.commands import GoliveTree, register
 from bot.adapters.discord.publisher import DiscordPublisher
@@ -20,6 +23,8 @@ from bot.adapters.discord.respond import Responder
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
+
+DISCORD_API = "https://discord.com/api/v10"
 
 
 def use_api_url(url: str) -> None:
@@ -71,6 +76,17 @@ class GoliveBot(discord.Client):
                 results[guild_id] = f"{len(synced)} commands"
         return results
 
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A server that invites the bot later gets the commands without a restart."""
+        configured = self.services.settings.discord_guilds
+        if configured and guild.id not in configured:
+            return
+        self.tree.copy_global_to(guild=guild)
+        try:
+            await self.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            log.error("could not sync commands in new server %s: %s", guild.id, exc.text)
+
     async def close(self) -> None:
         if self.services.announcements.publishers.get("discord") is self.publisher:
             del self.services.announcements.publishers["discord"]
@@ -82,8 +98,20 @@ async def start(services: Services) -> GoliveBot:
     assert services.settings.discord_bot_token is not None
     bot = GoliveBot(services)
     await bot.login(services.settings.discord_bot_token.get_secret_value())
-    bot.gateway_task = bot.loop.create_task(bot.connect(), name="discord-gateway")  # type: ignore[attr-defined]
+    if services.settings.discord_api_url.rstrip("/") != DISCORD_API:
+        # Another API (a proxy, a test double) serves its own gateway: ask it where, as
+        # Discord documents (GET /gateway/bot), instead of discord.py's built-in address.
+        _, url, _ = await bot.http.get_bot_gateway()
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+    task = bot.loop.create_task(bot.connect(), name="discord-gateway")
+    task.add_done_callback(_gateway_ended)
+    bot.gateway_task = task  # type: ignore[attr-defined]
     return bot
+
+
+def _gateway_ended(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the Discord gateway connection ended", exc_info=task.exception())
 
 
 async def sync(services: Services) -> dict[int, str]:

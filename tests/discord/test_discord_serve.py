@@ -1,0 +1,81 @@
+"""``golive serve`` runs the bot beside the web server; ``golive discord sync`` syncs per server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import discord.gateway
+import httpx
+import pytest
+
+from bot import cli
+from tests.conftest import database_url
+from tests.discord import payloads
+from tests.discord.conftest import World, discord_settings
+from tests.discord.fake import FakeDiscord
+
+PRIVILEGED = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def restore_gateway():
+    default = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = default
+
+
+async def test_serve_runs_the_bot_in_the_web_servers_loop(
+    tmp_path: Path, fake: FakeDiscord, world: World, restore_gateway
+) -> None:
+    port = free_port()
+    url = await database_url("sqlite", tmp_path)
+    settings = discord_settings(tmp_path, url, fake, world, port=port)
+    serving = asyncio.create_task(cli._serve(settings))
+    try:
+        await fake.wait_until(lambda: fake.identify is not None, within=10)
+        intents = fake.identify["intents"]
+        assert intents == discord.Intents(guilds=True).value and not intents & PRIVILEGED
+        assert {c["name"] for c in fake.commands[world.guild]} == {"golive", "meet", "platforms"}
+        async with httpx.AsyncClient() as web:
+            health = await web.get(f"http://127.0.0.1:{port}/healthz")
+        assert health.status_code == 200
+
+        # An interaction over the gateway, as Discord delivers it, is answered over REST.
+        payload = payloads.command(
+            fake, world.guild, world.channel, world.admin, "meet", title="Sync", platforms="jitsi"
+        )
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait_until(lambda: len(fake.in_channel(world.channel)) == 1, within=10)
+        assert fake.interactions[int(payload["id"])].callback["type"] == 5
+    finally:
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await serving
+
+
+async def test_discord_sync_command(
+    tmp_path: Path, fake: FakeDiscord, world: World, capsys
+) -> None:
+    other = fake.add_guild("Elsewhere")
+    url = await database_url("sqlite", tmp_path)
+    settings = discord_settings(tmp_path, url, fake, world, discord_guild_ids=str(world.guild))
+    assert cli._parser().parse_args(["discord", "sync"]).action == "sync"
+    assert await cli._discord(settings, "sync") == 0
+    assert capsys.readouterr().out.strip() == f"server {world.guild}: 3 commands"
+    assert other not in fake.commands
+
+
+async def test_discord_sync_needs_a_token(tmp_path: Path, capsys) -> None:
+    url = await database_url("sqlite", tmp_path)
+    from tests.conftest import make_settings
+
+    assert await cli._discord(make_settings(tmp_path, url), "sync") == 2
+    assert "DISCORD_BOT_TOKEN" in capsys.readouterr().err
