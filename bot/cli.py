@@ -33,7 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--scope", choices=["read", "read-write"], default="read")
     sub.add_parser("manifest", help="print the Slack app manifest")
     discord = sub.add_parser("discord", help="Discord bot")
-    discord.add_argument("action", choices=["sync"], help="sync the slash commands per server")
+    discord.add_argument(
+        "action",
+        choices=["sync", "announce"],
+        help="sync: the slash commands per server; announce: post announcements in CHANNEL",
+    )
+    discord.add_argument("channel", nargs="?", type=int, help="channel id (for announce)")
+    discord.add_argument("--remove", action="store_true", help="stop announcing in CHANNEL")
     return parser
 
 
@@ -103,10 +109,14 @@ async def _start_discord(services: Services):
         return None
 
 
-async def _discord(settings: Settings, action: str) -> int:
+async def _discord(
+    settings: Settings, action: str, channel: int | None = None, remove: bool = False
+) -> int:
     if settings.discord_bot_token is None:
         print("golive: set DISCORD_BOT_TOKEN first (see docs/discord.md).", file=sys.stderr)
         return 2
+    if action == "announce":
+        return await _discord_announce(settings, channel, remove)
     import discord
 
     from bot.adapters.discord import client
@@ -125,6 +135,30 @@ async def _discord(settings: Settings, action: str) -> int:
     for guild_id, outcome in results.items():
         print(f"server {guild_id}: {outcome}")
     return 1 if any(o.startswith("failed") for o in results.values()) else 0
+
+
+async def _discord_announce(settings: Settings, channel: int | None, remove: bool) -> int:
+    if channel is None:
+        print("golive: say which channel: golive discord announce CHANNEL_ID", file=sys.stderr)
+        return 2
+    import discord
+
+    from bot.adapters.discord import client
+
+    services = await Services.start(settings)
+    try:
+        target = await client.announce_in(services, channel, remove=remove)
+    except (discord.HTTPException, ValueError) as exc:
+        print(f"golive: cannot use channel {channel}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await services.close()
+    if remove:
+        verb = "no longer announces" if target.changed else "was not announcing"
+    else:
+        verb = "announces" if target.changed else "already announces"
+    print(f"workspace {target.workspace} {verb} in #{target.channel_name} ({channel})")
+    return 0
 
 
 async def _db(settings: Settings, action: str) -> int:
@@ -257,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "token":
             return asyncio.run(_token(settings, args.action, args.name, args.scope))
         if command == "discord":
-            return asyncio.run(_discord(settings, args.action))
+            return asyncio.run(_discord(settings, args.action, args.channel, args.remove))
         if command == "manifest":
             from bot.adapters.slack.manifest import render
 

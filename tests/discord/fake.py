@@ -222,6 +222,7 @@ class FakeDiscord:
         r.add_get(f"{base}/users/{{user_id}}", self.get_user)
         r.add_put(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self.put_commands)
         r.add_get(f"{base}/applications/{{app}}/guilds/{{guild}}/commands", self.get_commands)
+        r.add_get(f"{base}/channels/{{channel}}", self.get_channel)
         r.add_post(f"{base}/channels/{{channel}}/messages", self.create_message)
         r.add_patch(f"{base}/channels/{{channel}}/messages/{{message}}", self.edit_message)
         r.add_post(f"{base}/channels/{{channel}}/messages/{{message}}/threads", self.thread)
@@ -609,6 +610,14 @@ class FakeDiscord:
         if channel_id in self.forbidden:
             return error(403, 50013, "Missing Permissions")
         return None
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        if channel_id not in self.channels:
+            return error(404, 10003, "Unknown Channel")
+        if channel_id in self.forbidden:
+            return error(403, 50001, "Missing Access")
+        return as_json(self.channels[channel_id])
 
     async def create_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])

@@ -79,3 +79,22 @@ async def test_discord_sync_needs_a_token(tmp_path: Path, capsys) -> None:
 
     assert await cli._discord(make_settings(tmp_path, url), "sync") == 2
     assert "DISCORD_BOT_TOKEN" in capsys.readouterr().err
+
+
+async def test_discord_announce_adds_a_checked_target(
+    tmp_path: Path, fake: FakeDiscord, world: World, capsys
+) -> None:
+    url = await database_url("sqlite", tmp_path)
+    settings = discord_settings(
+        tmp_path, url, fake, world, discord_workspaces=f"{world.guild}=community"
+    )
+    assert await cli._discord(settings, "announce", world.announcements) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"workspace community announces in #announcements ({world.announcements})"
+    )
+    assert await cli._discord(settings, "announce", world.announcements) == 0
+    assert "already announces" in capsys.readouterr().out
+    assert await cli._discord(settings, "announce", 42) == 1
+    assert "Unknown Channel" in capsys.readouterr().err
+    assert await cli._discord(settings, "announce", world.announcements, remove=True) == 0
+    assert "no longer announces" in capsys.readouterr().out

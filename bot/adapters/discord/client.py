@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 import discord
 import discord.gateway
@@ -107,6 +108,34 @@ async def start(services: Services) -> GoliveBot:
     task.add_done_callback(_gateway_ended)
     bot.gateway_task = task  # type: ignore[attr-defined]
     return bot
+
+
+@dataclass(frozen=True)
+class Target:
+    workspace: str
+    channel_name: str
+    changed: bool
+
+
+async def announce_in(services: Services, channel_id: int, *, remove: bool = False) -> Target:
+    """``golive discord announce``: make a channel an announce target of its server's workspace.
+
+    The channel is looked up on Discord first, so a typo or a channel the bot cannot see is
+    refused instead of stored."""
+    assert services.settings.discord_bot_token is not None
+    bot = GoliveBot(services, sync_on_start=False)
+    try:
+        await bot.login(services.settings.discord_bot_token.get_secret_value())
+        channel = await bot.http.get_channel(channel_id)
+    finally:
+        await bot.close()
+    if "guild_id" not in channel:
+        raise ValueError(f"channel {channel_id} is not in a Discord server")
+    workspace = services.settings.discord_workspace(int(channel["guild_id"]))
+    board = services.announcements
+    change = board.remove_target if remove else board.add_target
+    changed = await change(workspace, "discord", str(channel_id), user="golive discord announce")
+    return Target(workspace, str(channel.get("name") or channel_id), changed)
 
 
 def _gateway_ended(task: asyncio.Task[None]) -> None:
