@@ -104,7 +104,7 @@ async def _start_discord(services: Services):
 
     try:
         return await client.start(services)
-    except (discord.LoginFailure, discord.HTTPException, OSError) as exc:
+    except (discord.DiscordException, OSError) as exc:
         logging.getLogger("golive").error("Discord bot not started: %s", exc)
         return None
 

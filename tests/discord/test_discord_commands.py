@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+
 from bot.adapters.discord.roles import REFUSAL
 from bot.services.context import Services
 from tests.discord import payloads
 from tests.discord.conftest import World, deliver
-from tests.discord.fake import FakeDiscord
+from tests.discord.fake import TOKEN, FakeDiscord
 
 EPHEMERAL = 64
 
@@ -216,3 +220,58 @@ async def test_meeting_with_duration_and_private_invitations(bot, fake: FakeDisc
     dms = [m for m in fake.messages.values() if fake.channels[int(m["channel_id"])]["type"] == 1]
     assert len(dms) == 1 and "https://meet.jit.si/" in dms[0]["content"]
     assert f"<@{ben}>" in final_text(answer(fake, payload))
+
+
+async def test_slow_platforms_never_miss_discords_three_seconds(
+    bot, fake: FakeDiscord, world: World, services: Services, monkeypatch
+):
+    fake.answer_window = 0.3  # Discord's 3 s, scaled down: the work below takes longer
+    create = services.livestreams.create
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(0.5)
+        return await create(*args, **kwargs)
+
+    monkeypatch.setattr(services.livestreams, "create", slow)
+    payload = payloads.command(
+        fake, world.guild, world.channel, world.admin, "golive", title="Slow", platforms="youtube"
+    )
+    await deliver(bot, payload)
+    item = answer(fake, payload)
+    assert item.callback["type"] == 5 and fake.late_callbacks == 0
+    assert "YouTube ingest" in final_text(item)  # the follow-up came after the window
+    assert len(fake.in_channel(world.channel)) == 1
+
+
+async def test_an_unexpected_failure_is_one_sentence_not_a_traceback(
+    bot, fake: FakeDiscord, world: World, services: Services, monkeypatch
+):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(services.meetings, "create", broken)
+    payload = payloads.command(
+        fake, world.guild, world.channel, world.admin, "meet", title="X", platforms="jitsi"
+    )
+    await deliver(bot, payload)
+    text = final_text(answer(fake, payload))
+    assert text == "Something unexpected went wrong; the details are in golive's log."
+
+
+async def test_secrets_never_reach_discord_or_the_log(
+    bot, fake: FakeDiscord, world: World, services: Services, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    payload = payloads.command(
+        fake, world.guild, world.channel, world.admin, "golive", title="Keys", platforms="youtube"
+    )
+    await deliver(bot, payload)
+    [stream] = await services.livestreams.list(services.settings.workspace)
+    plan = await services.livestreams.ingest_plan(services.settings.workspace, stream.id, "x")
+    [(_, _, key)] = plan.outputs
+    item = answer(fake, payload)
+    everything = json.dumps(
+        [list(fake.messages.values()), fake.edits, item.original_edits, item.followups]
+    )
+    assert key and key not in everything and key[-4:] in everything
+    assert TOKEN not in caplog.text and key not in caplog.text

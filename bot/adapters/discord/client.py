@@ -98,12 +98,16 @@ async def start(services: Services) -> GoliveBot:
     """Log in (which syncs the commands) and connect to the gateway in the background."""
     assert services.settings.discord_bot_token is not None
     bot = GoliveBot(services)
-    await bot.login(services.settings.discord_bot_token.get_secret_value())
-    if services.settings.discord_api_url.rstrip("/") != DISCORD_API:
-        # Another API (a proxy, a test double) serves its own gateway: ask it where, as
-        # Discord documents (GET /gateway/bot), instead of discord.py's built-in address.
-        _, url, _ = await bot.http.get_bot_gateway()
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+    try:
+        await bot.login(services.settings.discord_bot_token.get_secret_value())
+        if services.settings.discord_api_url.rstrip("/") != DISCORD_API:
+            # Another API (a proxy, a test double) serves its own gateway: ask it where, as
+            # Discord documents (GET /gateway/bot), instead of discord.py's built-in address.
+            _, url, _ = await bot.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+    except BaseException:
+        await bot.close()
+        raise
     task = bot.loop.create_task(bot.connect(), name="discord-gateway")
     task.add_done_callback(_gateway_ended)
     bot.gateway_task = task  # type: ignore[attr-defined]
@@ -129,9 +133,10 @@ async def announce_in(services: Services, channel_id: int, *, remove: bool = Fal
         channel = await bot.http.get_channel(channel_id)
     finally:
         await bot.close()
-    if "guild_id" not in channel:
+    guild_id = channel.get("guild_id")
+    if guild_id is None:
         raise ValueError(f"channel {channel_id} is not in a Discord server")
-    workspace = services.settings.discord_workspace(int(channel["guild_id"]))
+    workspace = services.settings.discord_workspace(int(str(guild_id)))
     board = services.announcements
     change = board.remove_target if remove else board.add_target
     changed = await change(workspace, "discord", str(channel_id), user="golive discord announce")

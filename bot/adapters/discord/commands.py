@@ -102,7 +102,8 @@ def register(tree: GoliveTree, responder: Responder) -> None:
 
         async def primary(interaction: discord.Interaction, current: str):
             chosen = getattr(interaction.namespace, "platforms", None) or ""
-            names = [p.strip().lower() for p in chosen.split(",") if p.strip()]
+            known = registered(kind)
+            names = [p.strip().lower() for p in chosen.split(",") if p.strip().lower() in known]
             if not names:
                 names = await ready_platforms(responder, workspace(interaction), kind)
             return _choices([n for n in names if n.startswith(current.strip().lower())])

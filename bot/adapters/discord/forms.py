@@ -8,7 +8,7 @@ options, plus the description only the form can carry.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -19,20 +19,22 @@ if TYPE_CHECKING:
     from bot.adapters.discord.respond import Responder
 
 
-def _value(item: discord.ui.TextInput) -> str | None:
+def _value(item: discord.ui.TextInput[Any]) -> str | None:
     return item.value.strip() or None
 
 
 class BroadcastForm(discord.ui.Modal, title="Go live"):
-    name = discord.ui.TextInput(label="Title", max_length=100)
-    about = discord.ui.TextInput(
+    name: discord.ui.TextInput[BroadcastForm] = discord.ui.TextInput(label="Title", max_length=100)
+    about: discord.ui.TextInput[BroadcastForm] = discord.ui.TextInput(
         label="Description", style=discord.TextStyle.paragraph, required=False, max_length=4000
     )
-    platforms = discord.ui.TextInput(label="Platforms", placeholder="youtube,twitch")
-    when = discord.ui.TextInput(
+    platforms: discord.ui.TextInput[BroadcastForm] = discord.ui.TextInput(
+        label="Platforms", placeholder="youtube,twitch"
+    )
+    when: discord.ui.TextInput[BroadcastForm] = discord.ui.TextInput(
         label="Start (empty: now)", required=False, placeholder="2026-12-24 18:00 Europe/Berlin"
     )
-    more = discord.ui.TextInput(
+    more: discord.ui.TextInput[BroadcastForm] = discord.ui.TextInput(
         label="More (optional)", required=False, placeholder="primary youtube record"
     )
 
@@ -55,15 +57,17 @@ class BroadcastForm(discord.ui.Modal, title="Go live"):
 
 
 class MeetingForm(discord.ui.Modal, title="New meeting"):
-    name = discord.ui.TextInput(label="Title", max_length=100)
-    platforms = discord.ui.TextInput(label="Platforms", placeholder="jitsi,zoom")
-    when = discord.ui.TextInput(
+    name: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(label="Title", max_length=100)
+    platforms: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
+        label="Platforms", placeholder="jitsi,zoom"
+    )
+    when: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
         label="Start (empty: now)", required=False, placeholder="2026-12-24 18:00 Europe/Berlin"
     )
-    duration = discord.ui.TextInput(
+    duration: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
         label="Length in minutes (default 60)", required=False, max_length=4
     )
-    invite = discord.ui.TextInput(
+    invite: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
         label="Invite (optional)", required=False, placeholder="@ana @ben"
     )
 

@@ -8,12 +8,15 @@ for the log.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import discord
 
 from bot.adapters.discord import render
 from bot.views import Announcement
 
-THREAD_ARCHIVE_MINUTES = 1440  # one of 60, 1440, 4320, 10080; a day outlives any broadcast
+#: Discord allows 60, 1440, 4320 or 10080 minutes; a day outlives any broadcast
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 
 
 class DiscordPublisher:
@@ -26,14 +29,16 @@ class DiscordPublisher:
         return self.client.get_partial_messageable(int(channel))
 
     async def post(self, workspace: str, channel: str, announcement: Announcement) -> str:
-        sent = await self._channel(channel).send(**render.message(announcement))  # type: ignore[arg-type]
+        sent = await self._channel(channel).send(
+            embed=render.embed(announcement), view=render.buttons(announcement)
+        )
         return str(sent.id)
 
     async def update(
         self, workspace: str, channel: str, message_id: str, announcement: Announcement
     ) -> None:
         message = self._channel(channel).get_partial_message(int(message_id))
-        await message.edit(**render.message(announcement))  # type: ignore[arg-type]
+        await message.edit(embed=render.embed(announcement), view=render.buttons(announcement))
 
     async def open_thread(self, workspace: str, channel: str, message_id: str, name: str) -> str:
         # PartialMessage.create_thread wants the guild from the cache; the REST call does not.

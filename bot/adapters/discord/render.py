@@ -87,11 +87,6 @@ def buttons(post: Announcement) -> discord.ui.View:
     return view
 
 
-def message(post: Announcement) -> dict[str, object]:
-    """Keyword arguments for ``send`` and ``edit``: the embed and its buttons."""
-    return {"embed": embed(post), "view": buttons(post)}
-
-
 def private_text(reply: Reply) -> str:
     """What only the requester sees: the reply's private lines, or a short "done"."""
     lines = list(reply.private)

@@ -119,7 +119,9 @@ class Responder:
         for post in reply.posts:
             try:
                 if isinstance(post, Announcement):
-                    await interaction.followup.send(**render.message(post))  # type: ignore[arg-type]
+                    await interaction.followup.send(
+                        embed=render.embed(post), view=render.buttons(post)
+                    )
                 else:
                     await interaction.followup.send(render.post_text(post))
             except discord.HTTPException:
