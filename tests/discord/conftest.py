@@ -36,6 +36,7 @@ class World:
     announcements: int
     admin_role: int
     moderator_role: int
+    named_admin_role: int  # configured by name ("golive admins"), not by id
     admin: dict
     moderator: dict
     owner: dict
@@ -64,6 +65,7 @@ def world(fake: FakeDiscord) -> World:
         announcements=fake.add_channel(guild, "announcements"),
         admin_role=admin_role,
         moderator_role=moderator_role,
+        named_admin_role=fake.add_role(guild, "Golive Admins"),
         admin=payloads.member(fake.add_user("ana"), roles=[admin_role]),
         moderator=payloads.member(fake.add_user("mo"), roles=[moderator_role]),
         owner=payloads.member(

@@ -275,3 +275,15 @@ async def test_secrets_never_reach_discord_or_the_log(
     )
     assert key and key not in everything and key[-4:] in everything
     assert TOKEN not in caplog.text and key not in caplog.text
+
+
+async def test_a_server_can_belong_to_its_own_workspace(
+    bot, fake: FakeDiscord, world: World, services: Services
+):
+    services.settings.discord_workspaces = f"{world.guild}=community"
+    payload = payloads.command(
+        fake, world.guild, world.channel, world.admin, "meet", title="Sync", platforms="jitsi"
+    )
+    await deliver(bot, payload)
+    assert [m.title for m in await services.meetings.list("community")] == ["Sync"]
+    assert await services.meetings.list(services.settings.workspace) == []

@@ -55,6 +55,22 @@ async def test_serve_runs_the_bot_in_the_web_servers_loop(
         await fake.dispatch("INTERACTION_CREATE", payload)
         await fake.wait_until(lambda: len(fake.in_channel(world.channel)) == 1, within=10)
         assert fake.interactions[int(payload["id"])].callback["type"] == 5
+
+        # With the server in the guild cache, DISCORD_ADMIN_ROLE may name a role.
+        named = payloads.member(fake.add_user("nia"), roles=[world.named_admin_role])
+        payload = payloads.command(
+            fake,
+            world.guild,
+            world.channel,
+            named,
+            "platforms",
+            action="disconnect",
+            platform="youtube",
+        )
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        item = fake.interactions[int(payload["id"])]
+        await fake.wait_until(lambda: bool(item.original_edits), within=10)
+        assert item.original_edits[-1]["content"] == "YouTube was not connected."
     finally:
         serving.cancel()
         with pytest.raises(asyncio.CancelledError):
