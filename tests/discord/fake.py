@@ -27,54 +27,24 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from tests.discord.rules import (
+    FormErrors,
+    as_json,
+    check_command,
+    check_message,
+    error,
+    now,
+)
 
 TOKEN = "MTA.fake-bot-token.discord"
 APP_ID = 1100000000000000001
 BOT_ID = 1100000000000000001
 ANSWER_WINDOW = 3.0
 TOKEN_LIFETIME = 15 * 60
-_NAME = re.compile(r"^[-_\w]{1,32}$")
-_EMBED_LIMITS = {"title": 256, "description": 4096, "footer.text": 2048, "author.name": 256}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def as_json(body: Any, status: int = 200) -> web.Response:
-    """Discord answers ``Content-Type: application/json`` with no charset (discord.py checks)."""
-    return web.Response(
-        body=json.dumps(body).encode(), status=status, headers={"Content-Type": "application/json"}
-    )
-
-
-def error(status: int, code: int, message: str, errors: dict | None = None) -> web.Response:
-    body: dict[str, Any] = {"message": message, "code": code}
-    if errors:
-        body["errors"] = errors
-    return as_json(body, status=status)
-
-
-class FormErrors:
-    """Discord's nested ``errors`` object: path segments down to ``_errors`` lists."""
-
-    def __init__(self) -> None:
-        self.tree: dict[str, Any] = {}
-
-    def add(self, path: list[str | int], code: str, message: str) -> None:
-        node = self.tree
-        for part in path:
-            node = node.setdefault(str(part), {})
-        node.setdefault("_errors", []).append({"code": code, "message": message})
-
-    def response(self) -> web.Response | None:
-        if not self.tree:
-            return None
-        return error(400, 50035, "Invalid Form Body", self.tree)
 
 
 @dataclass
@@ -375,7 +345,7 @@ class FakeDiscord:
             "member_count": 3,
             "large": False,
             "unavailable": False,
-            "joined_at": _now(),
+            "joined_at": now(),
             "preferred_locale": "en-US",
         }
 
@@ -449,7 +419,7 @@ class FakeDiscord:
             problems.add([], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
             return problems.response()  # type: ignore[return-value]
         for i, command in enumerate(body):
-            self._check_command(command, [i], problems)
+            check_command(command, [i], problems)
         if (bad := problems.response()) is not None:
             return bad
         stored = []
@@ -473,114 +443,7 @@ class FakeDiscord:
     async def get_commands(self, request: web.Request) -> web.Response:
         return as_json(self.commands.get(int(request.match_info["guild"]), []))
 
-    def _check_command(self, command: dict, path: list, problems: FormErrors) -> None:
-        name = command.get("name", "")
-        if not _NAME.match(name) or name != name.lower():
-            problems.add([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Invalid name")
-        if not 1 <= len(command.get("description", "")) <= 100:
-            problems.add([*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be 1-100 long.")
-        options = command.get("options", [])
-        if len(options) > 25:
-            problems.add([*path, "options"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer.")
-        seen_optional = False
-        for j, option in enumerate(options):
-            where = [*path, "options", j]
-            if not _NAME.match(option.get("name", "")):
-                problems.add([*where, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Invalid name")
-            if not 1 <= len(option.get("description", "")) <= 100:
-                problems.add([*where, "description"], "BASE_TYPE_BAD_LENGTH", "Must be 1-100.")
-            if option.get("type") not in range(1, 12):
-                problems.add([*where, "type"], "BASE_TYPE_CHOICES", "Not a valid option type.")
-            if option.get("required"):
-                if seen_optional:
-                    problems.add(
-                        [*where, "required"],
-                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                        "Required options must be placed before non-required options",
-                    )
-            else:
-                seen_optional = True
-            if option.get("autocomplete") and option.get("choices"):
-                problems.add(
-                    [*where, "autocomplete"],
-                    "AUTOCOMPLETE_AND_CHOICES",
-                    "Autocomplete cannot be set with choices",
-                )
-            if len(option.get("choices") or []) > 25:
-                problems.add([*where, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer.")
-
     # -- messages ------------------------------------------------------------------------
-
-    def _check_message(self, body: dict, *, creating: bool) -> web.Response | None:
-        problems = FormErrors()
-        content = body.get("content") or ""
-        if len(content) > 2000:
-            problems.add(["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
-        embeds = body.get("embeds") or []
-        if len(embeds) > 10:
-            problems.add(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
-        total = 0
-        for i, card in enumerate(embeds):
-            for key, limit in _EMBED_LIMITS.items():
-                head, _, tail = key.partition(".")
-                value = (card.get(head) or {}).get(tail) if tail else card.get(head)
-                total += len(value or "")
-                if value and len(value) > limit:
-                    problems.add(["embeds", i, *key.split(".")], "BASE_TYPE_MAX_LENGTH", "Too long")
-            fields = card.get("fields") or []
-            if len(fields) > 25:
-                problems.add(["embeds", i, "fields"], "BASE_TYPE_MAX_LENGTH", "25 or fewer.")
-            for j, item in enumerate(fields):
-                total += len(item.get("name", "")) + len(item.get("value", ""))
-                if not item.get("name") or len(item["name"]) > 256:
-                    problems.add(
-                        ["embeds", i, "fields", j, "name"], "BASE_TYPE_BAD_LENGTH", "1-256"
-                    )
-                if not item.get("value") or len(item["value"]) > 1024:
-                    problems.add(
-                        ["embeds", i, "fields", j, "value"], "BASE_TYPE_BAD_LENGTH", "1-1024"
-                    )
-        if total > 6000:
-            problems.add(["embeds"], "MESSAGE_EMBEDS_TOO_LONG", "Embed size exceeds 6000")
-        rows = body.get("components") or []
-        if len(rows) > 5:
-            problems.add(["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
-        for i, row in enumerate(rows):
-            if row.get("type") != 1:
-                problems.add(["components", i, "type"], "UNION_TYPE_CHOICES", "Not an action row")
-                continue
-            items = row.get("components") or []
-            if not 1 <= len(items) <= 5:
-                problems.add(["components", i, "components"], "BASE_TYPE_BAD_LENGTH", "1-5 items")
-            for j, button in enumerate(items):
-                where = ["components", i, "components", j]
-                self._check_button(button, where, problems)
-        if creating and not (content or embeds or rows):
-            return error(400, 50006, "Cannot send an empty message")
-        return problems.response()
-
-    @staticmethod
-    def _check_button(button: dict, where: list, problems: FormErrors) -> None:
-        if button.get("type") != 2:
-            return
-        style = button.get("style")
-        if len(button.get("label") or "") > 80:
-            problems.add([*where, "label"], "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer.")
-        if style == 5:
-            url = button.get("url") or ""
-            if not url.startswith(("http://", "https://", "discord://")) or len(url) > 512:
-                problems.add([*where, "url"], "URL_TYPE_INVALID_URL", "Not a well formed URL.")
-            if "custom_id" in button:
-                problems.add(
-                    [*where, "custom_id"],
-                    "COMPONENT_LINK_BUTTON_CUSTOM_ID",
-                    "A link button cannot have a custom_id",
-                )
-        elif style in (1, 2, 3, 4):
-            if not 1 <= len(button.get("custom_id") or "") <= 100:
-                problems.add([*where, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required")
-        else:
-            problems.add([*where, "style"], "BASE_TYPE_CHOICES", "Value must be one of 1..6.")
 
     def _message(self, channel_id: int, body: dict, *, flags: int = 0) -> dict[str, Any]:
         message = {
@@ -597,7 +460,7 @@ class FakeDiscord:
             "mention_everyone": False,
             "pinned": False,
             "tts": False,
-            "timestamp": _now(),
+            "timestamp": now(),
             "edited_timestamp": None,
             "flags": flags | (body.get("flags") or 0),
         }
@@ -625,7 +488,7 @@ class FakeDiscord:
         if (bad := self._channel_problem(channel_id)) is not None:
             return bad
         body = await request.json()
-        if (bad := self._check_message(body, creating=True)) is not None:
+        if (bad := check_message(body, creating=True)) is not None:
             return bad
         message = self._message(channel_id, body)
         self.messages[int(message["id"])] = message
@@ -639,14 +502,14 @@ class FakeDiscord:
         if message is None or int(message["channel_id"]) != channel_id:
             return error(404, 10008, "Unknown Message")
         body = await request.json()
-        if (bad := self._check_message(body, creating=False)) is not None:
+        if (bad := check_message(body, creating=False)) is not None:
             return bad
         for key in ("content", "embeds", "components"):
             if key in body:
                 message[key] = (
                     body[key] if body[key] is not None else ([] if key != "content" else "")
                 )
-        message["edited_timestamp"] = _now()
+        message["edited_timestamp"] = now()
         self.edits.append((int(message["id"]), body))
         return as_json(message)
 
@@ -685,7 +548,7 @@ class FakeDiscord:
             "thread_metadata": {
                 "archived": False,
                 "auto_archive_duration": duration,
-                "archive_timestamp": _now(),
+                "archive_timestamp": now(),
                 "locked": False,
             },
         }
@@ -720,7 +583,7 @@ class FakeDiscord:
         body = await request.json()
         kind = body.get("type")
         data = body.get("data") or {}
-        if kind in (4, 7) and (bad := self._check_message(data, creating=kind == 4)) is not None:
+        if kind in (4, 7) and (bad := check_message(data, creating=kind == 4)) is not None:
             return bad
         if kind == 8 and len(data.get("choices") or []) > 25:
             return error(400, 50035, "Invalid Form Body", {"data": {"choices": {"_errors": []}}})
@@ -764,7 +627,7 @@ class FakeDiscord:
         if item is None or item.callback is None or int(request.match_info["app"]) != APP_ID:
             return error(404, 10015, "Unknown Webhook")
         body = await self._body(request)
-        if (bad := self._check_message(body, creating=True)) is not None:
+        if (bad := check_message(body, creating=True)) is not None:
             return bad
         message = self._message(item.channel_id, body)
         item.followups.append(message)
@@ -775,7 +638,7 @@ class FakeDiscord:
         if item is None or item.original is None or request.match_info["message"] != "@original":
             return error(404, 10008, "Unknown Message")
         body = await self._body(request)
-        if (bad := self._check_message(body, creating=False)) is not None:
+        if (bad := check_message(body, creating=False)) is not None:
             return bad
         for key in ("content", "embeds", "components"):
             if key in body:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+import discord
+import discord.http
+import pytest
+
 from bot.adapters.discord import render
 from bot.handlers import Requester, run
 from bot.services.context import Services
@@ -110,3 +114,26 @@ async def test_rate_limits_are_waited_out_by_discord_py(
     statuses = [s for m, p, s in fake.calls if p == f"/channels/{world.announcements}/messages"]
     assert statuses == [429, 200]
     assert len(fake.in_channel(world.announcements)) == 1
+
+
+async def test_the_fake_rejects_what_discord_rejects(bot, fake: FakeDiscord, world: World):
+    """The checks the assertions above rely on: a bad button or row is a 400, as on Discord."""
+    link = {"type": 2, "style": 5, "label": "Watch", "url": "https://example.org"}
+    bad = [
+        [{"type": 1, "components": [{**link, "custom_id": "x"}]}],  # link with custom_id
+        [{"type": 1, "components": [link] * 6}],  # six in a row
+        [{"type": 1, "components": [link]}] * 6,  # six rows
+        [{"type": 1, "components": [{**link, "label": "L" * 81}]}],
+    ]
+    for components in bad:
+        params = discord.http.MultipartParameters(
+            payload={"content": "x", "components": components}, multipart=None, files=None
+        )
+        with pytest.raises(discord.HTTPException) as caught:
+            await bot.http.send_message(world.channel, params=params)
+        assert caught.value.status == 400 and caught.value.code == 50035
+    with pytest.raises(discord.NotFound) as missing:
+        await bot.http.start_thread_with_message(
+            world.channel, 42, name="x", auto_archive_duration=1440
+        )
+    assert missing.value.code == 10008
