@@ -91,7 +91,9 @@ class Responder:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         who = self.requester(interaction, role)
-        progress = ProgressNote(interaction, f"/{command} {text or ''}".strip()[:200])
+        # /platforms text may hold a stream key: it is never echoed, not even privately.
+        shown = text if command != "platforms" else None
+        progress = ProgressNote(interaction, f"/{command} {shown or ''}".strip()[:200])
         if error is not None or text is None:
             reply = Reply.error(error or "That command is incomplete.")
         else:
