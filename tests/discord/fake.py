@@ -327,7 +327,8 @@ class FakeDiscord:
         for guild_id in self.guilds:
             await self._send(socket, "GUILD_CREATE", self.guild_create(guild_id))
 
-    def guild_create(self, guild_id: int) -> dict[str, Any]:
+    def guild_create(self, guild_id: int, *, joined: bool = False) -> dict[str, Any]:
+        """GUILD_CREATE data; after READY it says ``unavailable: false``, on a join nothing."""
         guild = self.guilds[guild_id]
         channels = [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)]
         return {
@@ -344,7 +345,7 @@ class FakeDiscord:
             "presences": [],
             "member_count": 3,
             "large": False,
-            "unavailable": False,
+            **({} if joined else {"unavailable": False}),
             "joined_at": now(),
             "preferred_locale": "en-US",
         }

@@ -71,6 +71,13 @@ async def test_serve_runs_the_bot_in_the_web_servers_loop(
         item = fake.interactions[int(payload["id"])]
         await fake.wait_until(lambda: bool(item.original_edits), within=10)
         assert item.original_edits[-1]["content"] == "YouTube was not connected."
+
+        # A server that invites the bot later gets the commands at once. (discord.py counts
+        # servers arriving within 2 s of READY as part of it, not as joins: wait that out.)
+        await asyncio.sleep(2.1)
+        later = fake.add_guild("Later")
+        await fake.dispatch("GUILD_CREATE", fake.guild_create(later, joined=True))
+        await fake.wait_until(lambda: later in fake.commands, within=10)
     finally:
         serving.cancel()
         with pytest.raises(asyncio.CancelledError):
