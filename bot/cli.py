@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.WARNING)
     command = args.command
     try:
         if command is None:

@@ -42,6 +42,8 @@ def intents() -> discord.Intents:
 class GoliveBot(discord.Client):
     def __init__(self, services: Services, *, sync_on_start: bool = True) -> None:
         use_api_url(services.settings.discord_api_url)
+        # golive never joins voice: discord.py's "voice will NOT be supported" is noise here.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
         self.services = services
         self.sync_on_start = sync_on_start
@@ -76,6 +78,9 @@ class GoliveBot(discord.Client):
             else:
                 results[guild_id] = f"{len(synced)} commands"
         return results
+
+    async def on_ready(self) -> None:
+        log.info("Discord: connected as %s in %d server(s)", self.user, len(self.guilds))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A server that invites the bot later gets the commands without a restart."""
