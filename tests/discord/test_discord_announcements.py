@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import discord
@@ -137,3 +138,63 @@ async def test_the_fake_rejects_what_discord_rejects(bot, fake: FakeDiscord, wor
             world.channel, 42, name="x", auto_archive_duration=1440
         )
     assert missing.value.code == 10008
+
+
+async def test_every_livestream_platform_one_button_each_primary_first(
+    bot, fake: FakeDiscord, world: World
+):
+    everything = "youtube,twitch,facebook,restream,instagram,rtmp"
+    payload = payloads.command(
+        fake,
+        world.guild,
+        world.channel,
+        world.admin,
+        "golive",
+        title="Everywhere",
+        platforms=everything,
+        primary="twitch",
+    )
+    await deliver(bot, payload)
+    [post] = fake.in_channel(world.channel)
+    buttons = [b for row in post["components"] for b in row["components"]]
+    assert all(len(row["components"]) <= 5 for row in post["components"])
+    assert all(b["style"] == 5 and "custom_id" not in b for b in buttons)
+    assert [b["label"] for b in buttons] == [
+        "★ Primary · Twitch",
+        "YouTube",
+        "Facebook",
+        "Instagram",
+        "Custom RTMP",
+    ]  # Restream forwards to the others and has no watch page of its own: no button
+    fields = [f["name"] for f in post["embeds"][0]["fields"]][2:8]
+    assert fields[0] == "★ Primary · Twitch" and "Restream" in fields
+
+    start = payloads.command(
+        fake, world.guild, world.channel, world.admin, "golive", action="start"
+    )
+    await deliver(bot, start)
+    _, body = fake.edits[-1]
+    states = {f["name"]: f["value"] for f in body["embeds"][0]["fields"]}
+    assert states["★ Primary · Twitch"] == "● live" and states["Custom RTMP"] == "● live"
+    assert [t["id"] for t in fake.threads] == [post["id"]]
+
+
+async def test_a_meeting_on_zoom_and_jitsi(bot, fake: FakeDiscord, world: World):
+    payload = payloads.command(
+        fake,
+        world.guild,
+        world.channel,
+        world.admin,
+        "meet",
+        title="Board",
+        platforms="zoom,jitsi",
+        primary="zoom",
+        duration=30,
+    )
+    await deliver(bot, payload)
+    [post] = fake.in_channel(world.channel)
+    labels = [b["label"] for row in post["components"] for b in row["components"]]
+    assert labels == ["★ Primary · Zoom", "Jitsi Meet"]
+    private = fake.interactions[int(payload["id"])].original_edits[-1]["content"]
+    assert "host start link for Zoom" in private  # only the requester sees it
+    assert "zak=" not in json.dumps(post)
