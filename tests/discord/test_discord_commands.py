@@ -69,7 +69,7 @@ async def test_admin_creates_a_broadcast_deferred_then_announced(
     [button] = row["components"]
     assert button["style"] == 5 and "custom_id" not in button
     assert button["label"] == "★ Primary · YouTube"
-    assert button["url"].startswith("https://www.youtube.com/watch?v=")
+    assert button["url"].startswith("http://127.0.0.1:3000/go/")  # golive's tracked link
     assert item.followups == []  # the announcement is in the channel, not repeated
 
     copies = await bot.services.announcements.copies("broadcast", card["footer"]["text"].split()[1])
@@ -125,7 +125,7 @@ async def test_manage_server_makes_an_admin_and_role_names_work(
     )
     await deliver(bot, payload)
     [post] = fake.in_channel(world.channel)
-    assert post["components"][0]["components"][0]["url"].startswith("https://meet.jit.si/")
+    assert post["components"][0]["components"][0]["url"].startswith("http://127.0.0.1:3000/go/")
 
 
 async def test_validation_errors_are_one_private_sentence(bot, fake: FakeDiscord, world: World):
