@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.views import broadcast_announcement, meeting_announcement, to_text
@@ -76,6 +76,7 @@ def _slack_buttons(post) -> list[dict]:
     return [e for b in actions for e in b["elements"] if e["action_id"] != "golive_link:page"]
 
 
+@settings(deadline=None)
 @given(choice(LIVE + MEETING))
 def test_slack_blocks_primary_first_styled_and_only_one(pair):
     chosen, primary = pair
@@ -99,3 +100,30 @@ def test_slack_blocks_primary_first_styled_and_only_one(pair):
     assert [b.get("style") for b in buttons].count("primary") == 1
     assert buttons[0].get("style") == "primary" and "(primary)" in buttons[0]["text"]["text"]
     assert all("★" not in b["text"]["text"] for b in buttons[1:])
+
+
+@settings(deadline=None)  # the first example imports discord.py
+@given(choice(LIVE + MEETING))
+async def test_discord_components_primary_first_and_only_one_marked(pair):
+    from bot.adapters.discord.render import buttons, embed
+
+    chosen, primary = pair
+    meeting = Meeting(id="m1", title="Sync", primary_platform=primary, duration_minutes=30)
+    meeting.timezone = "UTC"
+    meeting.status = "created"
+    for i, name in enumerate(chosen):
+        meeting.platforms.append(
+            MeetingPlatform(
+                platform=name,
+                position=i,
+                join_url=f"https://{name}.example/j/{i}",
+                status="created",
+                data={},
+            )
+        )
+    post = meeting_announcement(meeting)
+    labels = [item.label for item in buttons(post).children]
+    assert len(labels) == len(chosen)
+    assert labels[0].startswith("★ Primary") and sum("★" in label for label in labels) == 1
+    fields = [f.name for f in embed(post).fields if f.name not in ("When", "Status", "Notes")]
+    assert fields[0].startswith("★ Primary") and sum("★" in name for name in fields) == 1
