@@ -260,6 +260,10 @@ class FacebookEmulator:
         self.calls: Counter[str] = Counter()
         self._ids = 1_000_000
         self.encoder_sending: set[str] = set()
+        from providers.sandbox.chat import FacebookComments  # chat lives in its own module
+
+        #: comments on live videos (the comments edge) and their test hooks
+        self.chat = FacebookComments(self)
 
     def __repr__(self) -> str:
         return f"FacebookEmulator(pages={sorted(self.pages)!r}, videos={len(self.videos)})"
@@ -503,6 +507,8 @@ class FacebookEmulator:
                 body = self._accounts(token, params)
             elif node in self.pages and edge == "live_videos" and request.method == "POST":
                 body = self._create(node, page_id, params)
+            elif node in self.videos and edge == "comments" and request.method == "GET":
+                body = self.chat.read(self.videos[node], page_id, params)
             else:
                 raise GraphError(
                     f"(#803) Unknown path components: /{edge}", 2500, kind="OAuthException"

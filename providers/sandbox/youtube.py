@@ -586,6 +586,10 @@ class YouTubeEmulator:
         self._quota: Counter[tuple[str, date]] = Counter()
         #: every request that reached a route, by method id (faulted ones included)
         self.requests: Counter[str] = Counter()
+        from providers.sandbox.chat import YouTubeChat  # chat lives in its own module
+
+        #: live chat messages (liveChatMessages.list) and their test hooks
+        self.chat = YouTubeChat(self)
 
     def __repr__(self) -> str:
         return (
@@ -619,6 +623,7 @@ class YouTubeEmulator:
         for method_id, handler in handlers.items():
             method = METHODS[method_id]
             app.router.add_route(method.http_method, "/" + method.path, self._wrap(method, handler))
+        self.chat.mount(app)
         return app
 
     # -- test hooks -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from providers.sandbox import Sandbox
+from providers.sandbox.chat import LIVE_CHAT_LIST
 from providers.sandbox.youtube import (
     GLOBAL_PARAMS,
     METHODS,
@@ -115,7 +116,8 @@ def test_routes_are_exactly_the_table(emulator: YouTubeEmulator) -> None:
         for route in emulator.app().router.routes()
         if route.resource is not None and route.resource.canonical.startswith("/youtube/")
     }
-    assert served == {(m.http_method, "/" + m.path) for m in METHODS.values()}
+    tables = (*METHODS.values(), LIVE_CHAT_LIST)  # live chat has its own module and table
+    assert served == {(m.http_method, "/" + m.path) for m in tables}
 
 
 @pytest.mark.parametrize("method_id", sorted(METHODS))

@@ -1,0 +1,1 @@
+"""Platform clients for reading live chat, one module per platform."""

@@ -1,0 +1,359 @@
+"""Live chat for the sandbox emulators: messages injected by tests, served the platform's way.
+
+Facebook (mounted on :class:`providers.sandbox.facebook.FacebookEmulator` as the ``comments``
+edge of a live video), modelled on:
+- https://developers.facebook.com/docs/graph-api/reference/live-video/comments and
+  .../reference/object/comments (``GET /{live-video-id}/comments``; ``filter`` ``toplevel`` or
+  ``stream``, ``order`` ``chronological`` or ``reverse_chronological``, ``live_filter``
+  ``filter_low_quality`` or ``no_filter``, ``since``; comment fields ``id``, ``message``,
+  ``created_time``, ``from{id,name}``; a Page token for a Page's video);
+- https://developers.facebook.com/docs/graph-api/results (cursor paging: ``limit``,
+  ``after``, ``before``, ``paging.cursors``, ``paging.next`` only when there is more).
+The server-sent events stream (``streaming-graph.facebook.com/{id}/live_comments``) is not
+emulated: it carries no cursor to resume from, so polling is what can resume without loss.
+
+YouTube (mounted on :class:`providers.sandbox.youtube.YouTubeEmulator`), modelled on:
+- https://developers.google.com/youtube/v3/live/docs/liveChatMessages/list (``GET
+  /youtube/v3/liveChat/messages``; ``liveChatId`` and ``part`` required; ``maxResults`` 200 to
+  2000, default 500; the first request returns some or all of the history, oldest first;
+  ``nextPageToken`` names the next page; ``pollingIntervalMillis`` says how long to wait;
+  5 quota units a call);
+- https://developers.google.com/youtube/v3/live/docs/liveChatMessages (the resource:
+  ``snippet.type``, ``displayMessage``, ``textMessageDetails.messageText``, ``publishedAt``,
+  ``authorDetails.isChatOwner`` / ``isChatModerator`` / ``isChatSponsor``);
+- the method's documented errors: ``liveChatNotFound`` (404), ``liveChatEnded`` (403) and
+  ``rateLimitExceeded`` (403, "sent too quickly after the previous request").
+The parameter table is the discovery document's (``youtube.liveChatMessages.list``) and is
+checked against it in the tests, like the emulator's own table.
+
+Where the documentation is silent the emulator is strict: a poll sooner than the
+``pollingIntervalMillis`` it last answered is refused with ``rateLimitExceeded``; a page token
+it did not issue is refused with ``pageTokenInvalid``. Test hooks: :meth:`YouTubeChat.inject`
+posts a message, :meth:`YouTubeChat.generate` a run of them, :attr:`YouTubeChat.overlap`
+makes the next page start that many messages early (a redelivery, as after a server failover).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import itertools
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from providers.sandbox.facebook import GraphError
+from providers.sandbox.youtube import (
+    _READ_SCOPES,
+    GoogleError,
+    Method,
+    Param,
+    _rfc3339,
+)
+
+if TYPE_CHECKING:
+    from providers.sandbox.facebook import FacebookEmulator, LiveVideo
+    from providers.sandbox.oauth import TokenRecord
+    from providers.sandbox.youtube import YouTubeEmulator
+
+#: discovery ``youtube.liveChatMessages.list``; 5 units per call (the method's page)
+LIVE_CHAT_LIST = Method(
+    "youtube.liveChatMessages.list",
+    "GET",
+    "youtube/v3/liveChat/messages",
+    {
+        "hl": Param(),
+        "liveChatId": Param(required=True),
+        "maxResults": Param(type="integer", minimum=200, maximum=2000),
+        "pageToken": Param(),
+        "part": Param(required=True, repeated=True),
+        "profileImageSize": Param(type="integer", minimum=16, maximum=720),
+    },
+    ("id", "snippet", "authorDetails"),
+    _READ_SCOPES,
+    5,
+)
+
+DEFAULT_MAX_RESULTS = 500
+
+
+@dataclass
+class ChatAuthor:
+    name: str
+    channel_id: str = field(default_factory=lambda: "UC" + secrets.token_urlsafe(16)[:22])
+    owner: bool = False
+    moderator: bool = False
+    sponsor: bool = False
+
+
+class YouTubeChat:
+    """The live chats of one YouTube emulator, keyed by ``liveChatId``."""
+
+    def __init__(self, emulator: YouTubeEmulator, *, polling_interval_ms: int = 2000) -> None:
+        self.emulator = emulator
+        #: what every answer says in ``pollingIntervalMillis``, and what is enforced
+        self.polling_interval_ms = polling_interval_ms
+        #: the next page starts this many messages before the token's position (then resets)
+        self.overlap = 0
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self._not_before: dict[tuple[str, str], float] = {}
+        self._counter = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"YouTubeChat(chats={len(self.messages)})"
+
+    def mount(self, app: web.Application) -> None:
+        route = self.emulator._wrap(LIVE_CHAT_LIST, self._list)
+        app.router.add_route("GET", "/" + LIVE_CHAT_LIST.path, route)
+
+    # -- test hooks -----------------------------------------------------------------------------
+
+    def chat_id(self, broadcast_id: str) -> str:
+        return str(self.emulator.broadcasts[broadcast_id].snippet["liveChatId"])
+
+    def inject(
+        self,
+        broadcast_id: str,
+        text: str,
+        author: ChatAuthor | None = None,
+        *,
+        published_at: datetime | None = None,
+    ) -> str:
+        """Post ``text`` to the broadcast's chat; returns the new message id."""
+        chat = self.chat_id(broadcast_id)
+        author = author or ChatAuthor("Viewer")
+        message_id = f"LCC.{next(self._counter):08d}{secrets.token_urlsafe(6)}"
+        moment = published_at or datetime.fromtimestamp(self.emulator.clock(), UTC)
+        self.messages.setdefault(chat, []).append(
+            {
+                "kind": "youtube#liveChatMessage",
+                "etag": secrets.token_urlsafe(20),
+                "id": message_id,
+                "snippet": {
+                    "type": "textMessageEvent",
+                    "liveChatId": chat,
+                    "authorChannelId": author.channel_id,
+                    "publishedAt": _rfc3339(moment),
+                    "hasDisplayContent": True,
+                    "displayMessage": text,
+                    "textMessageDetails": {"messageText": text},
+                },
+                "authorDetails": {
+                    "channelId": author.channel_id,
+                    "channelUrl": f"http://www.youtube.com/channel/{author.channel_id}",
+                    "displayName": author.name,
+                    "profileImageUrl": "https://yt3.ggpht.com/sandbox",
+                    "isVerified": False,
+                    "isChatOwner": author.owner,
+                    "isChatSponsor": author.sponsor,
+                    "isChatModerator": author.moderator,
+                },
+            }
+        )
+        return message_id
+
+    def generate(self, broadcast_id: str, count: int, prefix: str = "message") -> list[str]:
+        """``count`` messages from a handful of viewers."""
+        viewers = [ChatAuthor(f"Viewer {n}") for n in range(5)]
+        return [
+            self.inject(broadcast_id, f"{prefix} {n}", viewers[n % len(viewers)])
+            for n in range(count)
+        ]
+
+    # -- the method -----------------------------------------------------------------------------
+
+    def _token(self, chat: str, offset: int) -> str:
+        return base64.urlsafe_b64encode(f"{chat}|{offset}".encode()).decode().rstrip("=")
+
+    def _offset(self, chat: str, token: str) -> int:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            token_chat, offset = raw.rsplit("|", 1)
+            value = int(offset)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            value, token_chat = -1, ""
+        if token_chat != chat or value < 0:
+            raise GoogleError(
+                400,
+                "pageTokenInvalid",
+                "The request specifies an invalid page token.",
+                domain="youtube.liveChat",
+                location="pageToken",
+            )
+        return value
+
+    async def _list(
+        self, request: web.Request, token: TokenRecord, params: dict[str, Any]
+    ) -> web.StreamResponse:
+        chat = params["liveChatId"]
+        broadcast = next(
+            (b for b in self.emulator.broadcasts.values() if b.snippet.get("liveChatId") == chat),
+            None,
+        )
+        if broadcast is None:
+            raise GoogleError(
+                404,
+                "liveChatNotFound",
+                "The live chat that you are trying to retrieve cannot be found.",
+                domain="youtube.liveChat",
+                location="liveChatId",
+            )
+        if broadcast.life in ("complete", "revoked"):
+            raise GoogleError(
+                403,
+                "liveChatEnded",
+                "The specified live chat is no longer live.",
+                domain="youtube.liveChat",
+            )
+        now = self.emulator.clock()
+        key = (token.client_id, chat)
+        if now < self._not_before.get(key, 0.0):
+            raise GoogleError(
+                403,
+                "rateLimitExceeded",
+                "The request was sent too quickly after the previous request.",
+                domain="youtube.liveChat",
+            )
+        messages = self.messages.get(chat, [])
+        limit = params.get("maxResults", DEFAULT_MAX_RESULTS)
+        if params.get("pageToken"):
+            start = self._offset(chat, params["pageToken"])
+            start = max(0, min(start, len(messages)) - self.overlap)
+        else:  # the first request: the most recent history, oldest first
+            start = max(0, len(messages) - limit)
+        self.overlap = 0
+        page = messages[start : start + limit]
+        end = start + len(page)
+        parts = set(params["part"])
+        items = [{k: v for k, v in m.items() if k in ("kind", "etag") or k in parts} for m in page]
+        self._not_before[key] = now + self.polling_interval_ms / 1000
+        body = {
+            "kind": "youtube#liveChatMessageListResponse",
+            "etag": secrets.token_urlsafe(20),
+            "nextPageToken": self._token(chat, end),
+            "pollingIntervalMillis": self.polling_interval_ms,
+            "pageInfo": {"totalResults": len(messages), "resultsPerPage": len(items)},
+            "items": items,
+        }
+        return web.json_response(body)
+
+
+#: the comments edge's documented parameters and their allowed values (None: free)
+FB_COMMENT_PARAMS: dict[str, frozenset[str] | None] = {
+    "filter": frozenset({"toplevel", "stream"}),
+    "order": frozenset({"chronological", "reverse_chronological"}),
+    "live_filter": frozenset({"filter_low_quality", "no_filter"}),
+    "since": None,
+    "fields": None,
+    "limit": None,
+    "after": None,
+    "before": None,
+    "summary": None,
+    "access_token": None,
+}
+FB_COMMENT_FIELDS = frozenset({"id", "message", "created_time", "from", "from{id,name}"})
+
+
+def _fan_id(name: str) -> str:
+    return "7" + str(int(hashlib.sha256(name.encode()).hexdigest()[:12], 16))[:14]
+
+
+def _split_fields(raw: str) -> list[str]:
+    """Graph's ``fields``: commas separate fields except inside ``{...}`` sub-selections."""
+    fields, depth, current = [], 0, ""
+    for char in raw:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            fields.append(current.strip())
+            current = ""
+        else:
+            current += char
+    fields.append(current.strip())
+    return [f for f in fields if f]
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"c:{offset}".encode()).decode().rstrip("=")
+
+
+def _uncursor(raw: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        if text.startswith("c:"):
+            return int(text[2:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise GraphError("(#100) The after cursor is not valid", 100)
+
+
+class FacebookComments:
+    """Comments on the live videos of one Facebook emulator."""
+
+    def __init__(self, emulator: FacebookEmulator) -> None:
+        self.emulator = emulator
+        self.comments: dict[str, list[dict[str, Any]]] = {}
+        #: the next page starts this many comments before the cursor (then resets)
+        self.overlap = 0
+        self._counter = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"FacebookComments(videos={len(self.comments)})"
+
+    def inject(
+        self, video_id: str, message: str, name: str = "Viewer", user_id: str | None = None
+    ) -> str:
+        video = self.emulator.videos[video_id]
+        comment_id = f"{video.video_id}_{next(self._counter):015d}"
+        self.comments.setdefault(video_id, []).append(
+            {
+                "id": comment_id,
+                "message": message,
+                "created_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "from": {"id": user_id or _fan_id(name), "name": name},
+            }
+        )
+        return comment_id
+
+    def generate(self, video_id: str, count: int, prefix: str = "comment") -> list[str]:
+        return [self.inject(video_id, f"{prefix} {n}", f"Fan {n % 5}") for n in range(count)]
+
+    def read(self, video: LiveVideo, page_id: str | None, params: dict[str, str]) -> dict:
+        if page_id != video.page_id:
+            raise GraphError(
+                "(#200) This live video belongs to a Page: use that Page's access token", 200
+            )
+        for name, value in params.items():
+            if name not in FB_COMMENT_PARAMS:
+                raise GraphError(f"(#100) Param {name} is not a valid parameter", 100)
+            allowed = FB_COMMENT_PARAMS[name]
+            if allowed is not None and value not in allowed:
+                raise GraphError(f"(#100) Param {name} must be one of {sorted(allowed)}", 100)
+        fields = _split_fields(params.get("fields", "id,message,created_time"))
+        for f in fields:
+            if f not in FB_COMMENT_FIELDS:
+                raise GraphError(f"(#100) Tried accessing nonexisting field ({f})", 100)
+        try:
+            limit = int(params.get("limit", "25"))
+        except ValueError:
+            raise GraphError("(#100) Param limit must be an integer", 100) from None
+        if not 1 <= limit <= 100:
+            raise GraphError("(#100) Param limit must be between 1 and 100", 100)
+        items = list(self.comments.get(video.id, []))
+        if params.get("order", "chronological") == "reverse_chronological":
+            items.reverse()
+        start = _uncursor(params["after"]) if params.get("after") else 0
+        start = max(0, min(start, len(items)) - self.overlap)
+        self.overlap = 0
+        page = items[start : start + limit]
+        keep = {"from" if f.startswith("from") else f for f in fields} | {"id"}
+        body: dict[str, Any] = {"data": [{k: v for k, v in c.items() if k in keep} for c in page]}
+        if page:
+            end = start + len(page)
+            body["paging"] = {"cursors": {"before": _cursor(start), "after": _cursor(end)}}
+            if end < len(items):
+                body["paging"]["next"] = f"https://graph.facebook.com/{video.id}/comments"
+        return body
