@@ -1,5 +1,22 @@
 """Live chat for the sandbox emulators: messages injected by tests, served the platform's way.
 
+Twitch (mounted on :class:`providers.sandbox.twitch.TwitchEmulator`): EventSub over WebSocket
+with the ``channel.chat.message`` subscription, modelled on:
+- https://dev.twitch.tv/docs/eventsub/handling-websocket-events (connect to ``/ws``, optional
+  ``keepalive_timeout_seconds`` 10 to 600, a numeric value out of range taken to the nearest
+  one; ``session_welcome`` first; subscribe within the keepalive time or the server closes
+  with 4003; ``session_keepalive`` after that much silence; ``session_reconnect`` names a
+  ``reconnect_url`` whose session keeps the subscriptions; at-least-once delivery: a resent
+  notification keeps its ``message_id``);
+- https://dev.twitch.tv/docs/eventsub/websocket-reference (message shapes);
+- https://dev.twitch.tv/docs/api/reference/#create-eventsub-subscription (``POST
+  /helix/eventsub/subscriptions``, 202, ``transport.method`` ``websocket`` with the session id,
+  409 for a duplicate, a user token whose user is ``condition.user_id``);
+- https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage and
+  .../eventsub-reference/#channel-chat-message-event (``user:read:chat``; the event's
+  ``message_id``, ``chatter_user_id``, ``chatter_user_name``, ``message.text``, ``badges``).
+The sandbox may lower :attr:`TwitchChat.min_keepalive` below 10 s so tests run fast.
+
 Facebook (mounted on :class:`providers.sandbox.facebook.FacebookEmulator` as the ``comments``
 edge of a live video), modelled on:
 - https://developers.facebook.com/docs/graph-api/reference/live-video/comments and
@@ -35,16 +52,18 @@ makes the next page start that many messages early (a redelivery, as after a ser
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import itertools
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from providers.sandbox.facebook import GraphError
 from providers.sandbox.youtube import (
@@ -357,3 +376,244 @@ class FacebookComments:
             if end < len(items):
                 body["paging"]["next"] = f"https://graph.facebook.com/{video.id}/comments"
         return body
+
+
+@dataclass
+class _Session:
+    id: str
+    ws: web.WebSocketResponse
+    keepalive: float
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_sent: float = 0.0
+    #: where the socket was reached, for the absolute ``reconnect_url``
+    origin: str = ""
+
+
+def _now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class TwitchChat:
+    """EventSub WebSocket sessions and chat of one Twitch emulator."""
+
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+        #: the lowest keepalive the server accepts (Twitch: 10 s)
+        self.min_keepalive = 10.0
+        self.sessions: dict[str, _Session] = {}
+        #: resend the next notification once more, same message id (at-least-once delivery)
+        self.duplicate_next = False
+        self.sent: Counter[str] = Counter()
+        #: stop sending keepalives (a connection that hangs without closing)
+        self.silent = False
+
+    def __repr__(self) -> str:
+        return f"TwitchChat(sessions={len(self.sessions)})"
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/ws", self._socket)
+        route = self.emulator._wrap("POST", "eventsub/subscriptions", self._subscribe)
+        app.router.add_route("POST", "/helix/eventsub/subscriptions", route)
+
+    # -- test hooks -----------------------------------------------------------------------------
+
+    async def inject(
+        self,
+        text: str,
+        chatter: str = "viewer",
+        *,
+        broadcaster_id: str | None = None,
+        badges: tuple[str, ...] = (),
+        chatter_id: str | None = None,
+    ) -> str:
+        """A viewer writes in the channel's chat; every subscribed session is notified."""
+        broadcaster = broadcaster_id or self.emulator.channel.user_id
+        message_id = secrets.token_hex(16)
+        chatter_id = chatter_id or "9" + str(
+            int(hashlib.sha256(chatter.encode()).hexdigest()[:10], 16)
+        )
+        event = {
+            "broadcaster_user_id": broadcaster,
+            "broadcaster_user_login": "sandbox",
+            "broadcaster_user_name": "Sandbox",
+            "chatter_user_id": chatter_id,
+            "chatter_user_login": chatter.lower(),
+            "chatter_user_name": chatter,
+            "message_id": message_id,
+            "message": {"text": text, "fragments": [{"type": "text", "text": text}]},
+            "color": "",
+            "badges": [{"set_id": b, "id": "1", "info": ""} for b in badges],
+            "message_type": "text",
+        }
+        for session in list(self.sessions.values()):
+            for sub in session.subscriptions.values():
+                if sub["condition"]["broadcaster_user_id"] != broadcaster:
+                    continue
+                note = {
+                    "metadata": {
+                        "message_id": secrets.token_hex(16),
+                        "message_type": "notification",
+                        "message_timestamp": _now_rfc3339(),
+                        "subscription_type": sub["type"],
+                        "subscription_version": sub["version"],
+                    },
+                    "payload": {"subscription": sub, "event": event},
+                }
+                copies = 2 if self.duplicate_next else 1
+                for _ in range(copies):
+                    await self._send(session, note)
+        self.duplicate_next = False
+        return message_id
+
+    async def send_reconnect(self) -> None:
+        """Every session is told to move to a new URL (Twitch does this before maintenance)."""
+        for session in list(self.sessions.values()):
+            await self._send(
+                session,
+                self._envelope(
+                    "session_reconnect",
+                    {
+                        "session": self._session_json(
+                            session, reconnect=f"{session.origin}/ws?reconnect={session.id}"
+                        )
+                    },
+                ),
+            )
+
+    async def drop_all(self) -> None:
+        """The network drops every connection, without a close frame reaching anyone."""
+        for session in list(self.sessions.values()):
+            await session.ws.close(code=1006)
+
+    # -- the socket -----------------------------------------------------------------------------
+
+    def _envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "metadata": {
+                "message_id": secrets.token_hex(16),
+                "message_type": kind,
+                "message_timestamp": _now_rfc3339(),
+            },
+            "payload": payload,
+        }
+
+    @staticmethod
+    def _session_json(session: _Session, reconnect: str | None = None) -> dict[str, Any]:
+        return {
+            "id": session.id,
+            "status": "reconnecting" if reconnect else "connected",
+            "connected_at": _now_rfc3339(),
+            "keepalive_timeout_seconds": None if reconnect else session.keepalive,
+            "reconnect_url": reconnect,
+        }
+
+    async def _send(self, session: _Session, message: dict[str, Any]) -> None:
+        if session.ws.closed:
+            return
+        self.sent[message["metadata"]["message_type"]] += 1
+        await session.ws.send_json(message)
+        session.last_sent = asyncio.get_running_loop().time()
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        raw = request.query.get("keepalive_timeout_seconds")
+        keepalive = 10.0
+        if raw is not None:
+            try:
+                keepalive = float(int(raw))
+            except ValueError:
+                return web.json_response(
+                    {"error": "Bad Request", "status": 400, "message": "invalid keepalive"},
+                    status=400,
+                )
+        keepalive = min(600.0, max(self.min_keepalive, keepalive))
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        origin = f"{'wss' if request.secure else 'ws'}://{request.host}"
+        session = _Session(secrets.token_urlsafe(24), ws, keepalive, origin=origin)
+        old = self.sessions.get(request.query.get("reconnect", ""))
+        if old is not None:
+            session.subscriptions = old.subscriptions
+        self.sessions[session.id] = session
+        await self._send(
+            session, self._envelope("session_welcome", {"session": self._session_json(session)})
+        )
+        if old is not None:
+            self.sessions.pop(old.id, None)
+            await old.ws.close()
+        loop = asyncio.get_running_loop()
+        try:
+            while not ws.closed:
+                try:
+                    message = await ws.receive(timeout=session.keepalive / 2)
+                except TimeoutError:
+                    message = None
+                if message is not None and message.type in (
+                    WSMsgType.CLOSE,
+                    WSMsgType.CLOSED,
+                    WSMsgType.ERROR,
+                    WSMsgType.CLOSING,
+                ):
+                    break
+                if message is not None and message.type == WSMsgType.TEXT:
+                    await ws.close(code=4001, message=b"client sent inbound traffic")
+                    break
+                if not session.subscriptions and loop.time() - session.last_sent >= keepalive:
+                    await ws.close(code=4003, message=b"connection unused")
+                    break
+                if not self.silent and loop.time() - session.last_sent >= session.keepalive:
+                    await self._send(session, self._envelope("session_keepalive", {}))
+        finally:
+            if self.sessions.get(session.id) is session:
+                del self.sessions[session.id]
+        return ws
+
+    async def _subscribe(self, request: web.Request, token: Any) -> web.StreamResponse:
+        from providers.sandbox.twitch import HelixError
+
+        try:
+            body = await request.json()
+        except ValueError:
+            raise HelixError(400, "The request body is not valid JSON") from None
+        if body.get("type") != "channel.chat.message" or body.get("version") != "1":
+            raise HelixError(
+                400, "The combination of values in the type and version fields is not valid"
+            )
+        condition = body.get("condition") or {}
+        transport = body.get("transport") or {}
+        if not condition.get("broadcaster_user_id") or not condition.get("user_id"):
+            raise HelixError(400, "The condition field is missing broadcaster_user_id or user_id")
+        if condition["user_id"] != token.subject:
+            raise HelixError(403, "The user in condition.user_id must match the token's user")
+        if "user:read:chat" not in token.scopes:
+            raise HelixError(403, "subscription missing proper authorization")
+        if transport.get("method") != "websocket":
+            raise HelixError(400, "This emulator serves the websocket transport only")
+        session = self.sessions.get(str(transport.get("session_id")))
+        if session is None:
+            raise HelixError(
+                400, "websocket transport session does not exist or has already disconnected"
+            )
+        for sub in session.subscriptions.values():
+            if sub["type"] == body["type"] and sub["condition"] == condition:
+                raise HelixError(409, "subscription already exists")
+        sub = {
+            "id": secrets.token_hex(16),
+            "status": "enabled",
+            "type": body["type"],
+            "version": "1",
+            "condition": {
+                "broadcaster_user_id": condition["broadcaster_user_id"],
+                "user_id": condition["user_id"],
+            },
+            "created_at": _now_rfc3339(),
+            "transport": {
+                "method": "websocket",
+                "session_id": session.id,
+                "connected_at": _now_rfc3339(),
+            },
+            "cost": 0,
+        }
+        session.subscriptions[sub["id"]] = sub
+        return web.json_response(
+            {"data": [sub], "total": 1, "total_cost": 0, "max_total_cost": 10}, status=202
+        )

@@ -199,6 +199,10 @@ class TwitchEmulator:
         self._buckets: dict[tuple[str, str], Bucket] = {}
         #: requests that reached a route, by "METHOD path"
         self.requests: Counter[str] = Counter()
+        from providers.sandbox.chat import TwitchChat  # chat lives in its own module
+
+        #: EventSub WebSocket sessions and channel.chat.message, with test hooks
+        self.chat = TwitchChat(self)
 
     def __repr__(self) -> str:
         return f"TwitchEmulator(channels={len(self.channels)}, live={self.is_live()})"
@@ -226,6 +230,7 @@ class TwitchEmulator:
         }
         for (method, path), handler in routes.items():
             app.router.add_route(method, f"{BASE_PATH}/{path}", self._wrap(method, path, handler))
+        self.chat.mount(app)  # EventSub over WebSocket, in providers.sandbox.chat
         return app
 
     # -- test hooks -------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def test_each_platform_message_stored_exactly_once(backend: str, tmp_path: Path)
         store = ChatStore(db)
 
         @settings(
-            max_examples=60 if backend == "sqlite" else 30,
+            max_examples=40 if backend == "sqlite" else 25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         )
