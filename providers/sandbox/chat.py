@@ -1,5 +1,15 @@
 """Live chat for the sandbox emulators: messages injected by tests, served the platform's way.
 
+Restream (mounted on :class:`providers.sandbox.restream.RestreamEmulator` at ``/ws``),
+modelled on https://developers.restream.io/chat/getting-started (``/ws?accessToken=...``,
+one way: the server ignores what the client sends), .../chat/actions (``heartbeat`` about
+every 45 s, "if not received in 60 seconds consider the connection broken"),
+.../chat/connections (``connection_info`` per enabled channel on connect) and .../chat/events
+(``event`` actions; ``eventSourceId`` 2 Twitch, 13 YouTube, 20 Facebook Page, 26 LinkedIn...).
+The field names inside ``payload`` (``eventIdentifier``, ``eventSourceId``, ``eventTypeId``,
+``eventPayload.author.displayName`` / ``.id``, ``eventPayload.text``) follow those pages'
+TypeScript interfaces as far as the stored excerpts show them; treat them as unverified.
+
 Twitch (mounted on :class:`providers.sandbox.twitch.TwitchEmulator`): EventSub over WebSocket
 with the ``channel.chat.message`` subscription, modelled on:
 - https://dev.twitch.tv/docs/eventsub/handling-websocket-events (connect to ``/ws``, optional
@@ -617,3 +627,119 @@ class TwitchChat:
         return web.json_response(
             {"data": [sub], "total": 1, "total_cost": 0, "max_total_cost": 10}, status=202
         )
+
+
+class RestreamChat:
+    """The chat WebSocket of one Restream emulator."""
+
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+        self.heartbeat_seconds = 45.0
+        self.sockets: list[web.WebSocketResponse] = []
+        self.duplicate_next = False
+        self.silent = False
+        self.sent: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        return f"RestreamChat(sockets={len(self.sockets)})"
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/ws", self._socket)
+
+    async def inject(
+        self, text: str, author: str = "viewer", *, event_source_id: int = 26, type_id: int = 27
+    ) -> str:
+        identifier = secrets.token_hex(12)
+        action = {
+            "action": "event",
+            "payload": {
+                "connectionIdentifier": f"{self.emulator.user_id}-{event_source_id}",
+                "eventIdentifier": identifier,
+                "eventSourceId": event_source_id,
+                "eventTypeId": type_id,
+                "userId": self.emulator.user_id,
+                "eventPayload": {
+                    "author": {"displayName": author, "id": "a" + secrets.token_hex(4)},
+                    "text": text,
+                },
+            },
+            "timestamp": int(datetime.now(UTC).timestamp()),
+        }
+        for _ in range(2 if self.duplicate_next else 1):
+            await self._broadcast(action)
+        self.duplicate_next = False
+        return identifier
+
+    async def drop_all(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close(code=1006)
+
+    async def _broadcast(self, action: dict[str, Any]) -> None:
+        for ws in list(self.sockets):
+            if not ws.closed:
+                self.sent[action["action"]] += 1
+                await ws.send_json(action)
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        token = request.query.get("accessToken", "")
+        record = self.emulator.oauth.access_tokens.get(token)
+        valid = (
+            record is not None
+            and not record.revoked
+            and record.expires_at > self.emulator.clock()
+            and "chat.read" in record.scopes
+        )
+        if not valid:
+            return web.json_response(
+                {
+                    "error": {
+                        "statusCode": 401,
+                        "status": 401,
+                        "code": 401,
+                        "message": "Invalid token",
+                        "name": "invalid_token",
+                    }
+                },
+                status=401,
+            )
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        loop = asyncio.get_running_loop()
+        try:
+            for channel in self.emulator.channels.values():
+                if channel.active:
+                    self.sent["connection_info"] += 1
+                    await ws.send_json(
+                        {
+                            "action": "connection_info",
+                            "payload": {
+                                "connectionIdentifier": f"{self.emulator.user_id}-{channel.id}",
+                                "status": "connected",
+                                "userId": self.emulator.user_id,
+                            },
+                            "timestamp": int(datetime.now(UTC).timestamp()),
+                        }
+                    )
+            last = loop.time()
+            while not ws.closed:
+                try:
+                    message = await ws.receive(timeout=self.heartbeat_seconds / 4)
+                except TimeoutError:
+                    message = None
+                if message is not None and message.type in (
+                    WSMsgType.CLOSE,
+                    WSMsgType.CLOSED,
+                    WSMsgType.ERROR,
+                    WSMsgType.CLOSING,
+                ):
+                    break  # text from the client is ignored, as documented
+                if not self.silent and loop.time() - last >= self.heartbeat_seconds:
+                    self.sent["heartbeat"] += 1
+                    await ws.send_json(
+                        {"action": "heartbeat", "timestamp": int(datetime.now(UTC).timestamp())}
+                    )
+                    last = loop.time()
+        finally:
+            self.sockets.remove(ws)
+        return ws

@@ -236,6 +236,10 @@ class RestreamEmulator:
         #: when set, PATCH /user/channel-meta answers this error (to test half-done switches)
         self.meta_error: RestreamError | None = None
         self.requests: Counter[str] = Counter()
+        from providers.sandbox.chat import RestreamChat  # chat lives in its own module
+
+        #: the chat WebSocket and its test hooks
+        self.chat = RestreamChat(self)
 
     def __repr__(self) -> str:
         return f"RestreamEmulator(channels={len(self.channels)}, live={self.event is not None})"
@@ -268,6 +272,7 @@ class RestreamEmulator:
         ]
         for method, path, handler, scope in routes:
             app.router.add_route(method, path, self._wrap(method, path, handler, scope))
+        self.chat.mount(app)  # the chat WebSocket, in providers.sandbox.chat
         return app
 
     # -- test hooks -------------------------------------------------------------------------

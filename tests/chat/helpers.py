@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from providers.base import BroadcastHandle
@@ -23,3 +25,10 @@ class LiveYouTube:
     @property
     def live_chat_id(self) -> str:
         return self.handle.data["live_chat_id"]
+
+
+async def until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)

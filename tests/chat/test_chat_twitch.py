@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -18,20 +18,13 @@ from providers.oauth import OAuthFlow, credentials_from_token
 from providers.sandbox import start_sandbox
 from providers.sandbox.twitch import TwitchEmulator
 from providers.twitch import Twitch
-from tests.chat.helpers import BROADCAST
+from tests.chat.helpers import BROADCAST, until
 
 
 @dataclass
 class LiveTwitch:
     emulator: TwitchEmulator
     chat: EventSubChat
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -118,7 +111,7 @@ async def test_dropped_or_silent_connection_reconnects_and_resubscribes(
     await chat.inject("after a drop")
     await until(lambda: collector.stored == 1)
     chat.silent = True  # no keepalive: the client must notice within the timeout
-    await until(lambda: live.chat.subscriptions == 3, seconds=4)
+    await until(lambda: live.chat.subscriptions == 3)
     chat.silent = False
     await chat.inject("after silence")
     await until(lambda: collector.stored == 2)
