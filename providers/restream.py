@@ -93,7 +93,7 @@ class Restream(Provider):
         auth_url="https://api.restream.io/login",
         token_url="https://api.restream.io/oauth/token",
     )
-    scopes = ("profile.read", "channels.read", "channels.write", "stream.read")
+    scopes = ("profile.read", "channels.read", "channels.write", "stream.read", "chat.read")
     capabilities = frozenset(
         {Capability.CREATE_BROADCAST, Capability.START_BROADCAST, Capability.STOP_BROADCAST}
     )

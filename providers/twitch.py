@@ -79,7 +79,7 @@ class Twitch(Provider):
         auth_url="https://id.twitch.tv/oauth2/authorize",
         token_url="https://id.twitch.tv/oauth2/token",
     )
-    scopes = ("channel:read:stream_key", "channel:manage:broadcast")
+    scopes = ("channel:read:stream_key", "channel:manage:broadcast", "user:read:chat")
     capabilities = frozenset(
         {
             Capability.CREATE_BROADCAST,

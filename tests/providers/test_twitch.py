@@ -124,7 +124,11 @@ def test_declaration_and_registry() -> None:
     assert Twitch.default_endpoints.api_url == "https://api.twitch.tv/helix"
     assert Twitch.default_endpoints.auth_url == "https://id.twitch.tv/oauth2/authorize"
     assert Twitch.default_endpoints.token_url == "https://id.twitch.tv/oauth2/token"
-    assert set(Twitch.scopes) == {"channel:read:stream_key", "channel:manage:broadcast"}
+    assert set(Twitch.scopes) == {
+        "channel:read:stream_key",
+        "channel:manage:broadcast",
+        "user:read:chat",
+    }
     assert Twitch.link_domains == ("twitch.tv",)
     assert "category" in Twitch.option_names
     assert Capability.VIEWER_COUNT in Twitch.capabilities
