@@ -217,3 +217,52 @@ async def test_google_api_python_client_talks_to_the_emulator(
     created, listed = await asyncio.to_thread(run)
     assert created["snippet"]["title"] == "From googleapiclient"
     assert [item["id"] for item in listed["items"]] == [created["id"]]
+
+
+async def test_google_api_python_client_sets_category_and_thumbnail(
+    sandbox: Sandbox, emulator: YouTubeEmulator, doc: dict[str, Any]
+) -> None:
+    """Google's client finds the update and the upload routes where the document puts them.
+
+    The client builds upload URLs from the document's ``rootUrl`` (``api_endpoint`` does not
+    reach them), so the document is given the emulator's root.
+    """
+    discovery = pytest.importorskip("googleapiclient.discovery")
+    http_media = pytest.importorskip("googleapiclient.http")
+    google_credentials = pytest.importorskip("google.oauth2.credentials")
+    token = emulator.oauth.issue_tokens(emulator.client_id)["access_token"]
+    root = sandbox.urls["youtube"] + "/"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+    def run() -> tuple[str, dict[str, Any], dict[str, Any]]:
+        service = discovery.build_from_document(
+            {**doc, "rootUrl": root, "baseUrl": root},
+            credentials=google_credentials.Credentials(token),
+        )
+        created = (
+            service.liveBroadcasts()
+            .insert(
+                part="snippet,status",
+                body={
+                    "snippet": {"title": "Media", "scheduledStartTime": "2030-01-01T00:00:00Z"},
+                    "status": {"privacyStatus": "private"},
+                },
+            )
+            .execute()
+        )
+        updated = (
+            service.videos()
+            .update(
+                part="snippet",
+                body={"id": created["id"], "snippet": {"title": "Media", "categoryId": "27"}},
+            )
+            .execute()
+        )
+        media = http_media.MediaInMemoryUpload(png, mimetype="image/png")
+        thumbs = service.thumbnails().set(videoId=created["id"], media_body=media).execute()
+        return created["id"], updated, thumbs
+
+    video_id, updated, thumbs = await asyncio.to_thread(run)
+    assert updated["snippet"]["categoryId"] == "27"
+    assert thumbs["kind"] == "youtube#thumbnailSetResponse"
+    assert emulator.broadcasts[video_id].thumbnail == ("image/png", png)
