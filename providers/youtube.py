@@ -11,6 +11,10 @@ Pages followed:
   /transition, /list, /delete
 - https://developers.google.com/youtube/v3/live/docs/liveStreams/insert, /list
 - https://developers.google.com/youtube/v3/docs/videos/list (``liveStreamingDetails``)
+- https://developers.google.com/youtube/v3/docs/videos/update (``snippet.categoryId``; the
+  snippet's title and description are sent again because an update removes what it leaves out)
+- https://developers.google.com/youtube/v3/docs/thumbnails/set (JPEG or PNG, 2 MB at most,
+  uploaded to ``/upload/youtube/v3``, a base beside the API's own)
 - https://developers.google.com/youtube/v3/live/docs/errors and
   https://developers.google.com/youtube/v3/guides/implementation/errors (error JSON)
 - https://developers.google.com/youtube/v3/determine_quota_cost (units per method, 10,000 a
@@ -24,8 +28,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -62,6 +67,8 @@ QUOTA_COSTS: dict[str, int] = {
     "youtube.liveStreams.insert": 50,
     "youtube.liveStreams.list": 1,
     "youtube.videos.list": 1,
+    "youtube.videos.update": 50,
+    "youtube.thumbnails.set": 50,
 }
 #: what a request the API rejected still costs
 REJECTED_COST = 1
@@ -95,13 +102,75 @@ ENCODER_NOT_SENDING = (
 _PRIVACY = ("public", "unlisted", "private")
 _LATENCY = ("normal", "low", "ultraLow")  # liveBroadcast contentDetails.latencyPreference
 _BOOLEANS = ("true", "false")
-#: per-broadcast settings and the values each accepts
+#: per-broadcast settings with a fixed set of values, and the values each accepts
 SETTINGS: dict[str, tuple[str, ...]] = {
     "privacy": _PRIVACY,
     "made_for_kids": _BOOLEANS,
     "latency": _LATENCY,
     "dvr": _BOOLEANS,
 }
+#: thumbnails.set accepts JPEG and PNG up to 2 MB (the reference page; discovery says 50 MB)
+THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
+_IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+_CATEGORY = re.compile(r"[0-9]{1,3}")
+_API_SUFFIX = "/youtube/v3"
+
+
+def thumbnail_type(path: str) -> str:
+    """The media type of a thumbnail file, or InvalidRequest saying what is wrong with it.
+
+    Checked before anything is created, so a typo in the path never leaves a broadcast
+    without the picture the admin asked for; the type comes from the file's first bytes,
+    not its name.
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise InvalidRequest("youtube", f"YouTube thumbnail {path} is not a file golive can read")
+    size = file.stat().st_size
+    if size > THUMBNAIL_MAX_BYTES:
+        raise InvalidRequest(
+            "youtube", f"YouTube thumbnail {path} is {size / 1048576:.1f} MB; the limit is 2 MB"
+        )
+    with file.open("rb") as handle:
+        head = handle.read(8)
+    for magic, media_type in _IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return media_type
+    raise InvalidRequest("youtube", f"YouTube thumbnail {path} must be a JPEG or PNG image")
+
+
+def _read_thumbnail(path: str) -> tuple[str, bytes]:
+    """Check again (the file may have changed since the settings were checked), then read."""
+    media_type = thumbnail_type(path)
+    return media_type, Path(path).expanduser().read_bytes()
+
+
+def _check_category(value: str) -> None:
+    if not _CATEGORY.fullmatch(value):
+        raise InvalidRequest(
+            "youtube", "YouTube category must be a video category id such as 20 (Gaming)"
+        )
+
+
+#: per-broadcast settings with a free value, each with the check that refuses a bad one
+FREE_SETTINGS: dict[str, Callable[[str], object]] = {
+    "category": _check_category,
+    "thumbnail": thumbnail_type,
+}
+
+
+def upload_base(api_url: str) -> str:
+    """The media-upload base beside an API base: ``…/youtube/v3`` -> ``…/upload/youtube/v3``.
+
+    Google serves uploads under ``/upload`` on the same host, so an overridden API URL (a
+    proxy or an emulator) carries its upload route with it. A base not ending in
+    ``/youtube/v3`` gets ``/upload/youtube/v3`` on its host.
+    """
+    base = api_url.rstrip("/")
+    if base.endswith(_API_SUFFIX):
+        return base[: -len(_API_SUFFIX)] + "/upload" + _API_SUFFIX
+    parsed = httpx.URL(base)
+    return str(parsed.copy_with(path="/upload" + _API_SUFFIX, query=None, fragment=None))
 
 
 def seconds_until_quota_reset(now: datetime | None = None) -> float:
@@ -162,16 +231,21 @@ class YouTube(Provider):
     # keeps a burst of /golive commands well clear of rateLimitExceeded.
     rate_limit = (10, 1.0)
     per_broadcast_ingest = True  # every broadcast is bound to a stream golive creates
-    #: deployment default read from GOLIVE_YOUTUBE_PRIVACY; a broadcast's own setting wins
-    option_names = ("privacy",)
+    #: deployment defaults read from GOLIVE_YOUTUBE_PRIVACY and GOLIVE_YOUTUBE_CATEGORY; a
+    #: broadcast's own setting wins
+    option_names = ("privacy", "category")
 
     @classmethod
     def check_settings(cls, settings: Mapping[str, str]) -> None:
         """Refuse an unknown setting or value with one sentence naming the valid choices."""
         for name, value in settings.items():
+            check = FREE_SETTINGS.get(name)
+            if check is not None:
+                check(value)
+                continue
             choices = SETTINGS.get(name)
             if choices is None:
-                known = ", ".join(sorted(SETTINGS))
+                known = ", ".join(sorted({*SETTINGS, *FREE_SETTINGS}))
                 raise InvalidRequest(
                     cls.name, f"YouTube has no setting {name}; the settings are: {known}"
                 )
@@ -240,10 +314,11 @@ class YouTube(Provider):
         handle: BroadcastHandle | None = None,
         params: dict[str, str],
         body: dict[str, Any] | None = None,
+        **kw: Any,
     ) -> Any:
         """One API call, with its quota units booked whether it worked or was rejected."""
         try:
-            result = await self.http.json(http_method, path, params=params, json=body)
+            result = await self.http.json(http_method, path, params=params, json=body, **kw)
         except InvalidRequest:
             self._book(REJECTED_COST, handle)
             raise
@@ -368,6 +443,10 @@ class YouTube(Provider):
                     "streamId": stream["id"],
                 },
             )
+            if settings.get("category"):
+                await self._set_category(handle, title, request.description, settings["category"])
+            if settings.get("thumbnail"):
+                await self._set_thumbnail(handle, settings["thumbnail"])
         except PlatformError:
             await self._discard(handle)
             raise
@@ -379,6 +458,41 @@ class YouTube(Provider):
         self._apply(handle, bound)
         handle.message = "waiting for the encoder"
         return handle
+
+    async def _set_category(
+        self, handle: BroadcastHandle, title: str, description: str, category: str
+    ) -> None:
+        """videos.update part=snippet; title and description go again or YouTube drops them."""
+        await self._call(
+            "youtube.videos.update",
+            "PUT",
+            "videos",
+            handle=handle,
+            params={"part": "snippet"},
+            body={
+                "id": handle.remote_id,
+                "snippet": {
+                    "title": title,
+                    "description": clean_text(description, 5000),
+                    "categoryId": category,
+                },
+            },
+        )
+        handle.data["category"] = category
+
+    async def _set_thumbnail(self, handle: BroadcastHandle, path: str) -> None:
+        """thumbnails.set as a simple media upload of the file's bytes."""
+        media_type, data = await asyncio.to_thread(_read_thumbnail, path)
+        await self._call(
+            "youtube.thumbnails.set",
+            "POST",
+            upload_base(self.http.base_url) + "/thumbnails/set",
+            handle=handle,
+            params={"videoId": handle.remote_id, "uploadType": "media"},
+            content=data,
+            headers={"Content-Type": media_type},
+        )
+        handle.data["thumbnail"] = Path(path).name
 
     async def _discard(self, handle: BroadcastHandle) -> None:
         """Remove a half-made broadcast so a failed create leaves nothing on the channel."""

@@ -7,6 +7,14 @@ Pages modelled:
   .../liveStreams/insert, /list;
 - https://developers.google.com/youtube/v3/docs/videos/list and the ``liveStreamingDetails``
   part of https://developers.google.com/youtube/v3/docs/videos;
+- https://developers.google.com/youtube/v3/docs/videos/update (``PUT``, 50 units; a part's
+  mutable values left out of the body are removed; ``invalidCategoryId``, ``invalidTitle``,
+  ``videoNotFound``) and https://developers.google.com/youtube/v3/docs/videoCategories (the
+  assignable categories of a region);
+- https://developers.google.com/youtube/v3/docs/thumbnails/set (media upload to
+  ``/upload/youtube/v3/thumbnails/set``, ``image/jpeg``, ``image/png`` or
+  ``application/octet-stream``, 2 MB at most, about 50 units; ``invalidImage``,
+  ``mediaBodyRequired``, ``forbidden``, ``notFound``);
 - https://developers.google.com/youtube/v3/live/docs/errors (reasons such as
   ``liveBroadcastNotFound``, ``liveStreamNotFound``, ``liveBroadcastBindingNotAllowed``,
   ``liveBroadcastDeletionNotAllowed``, ``errorStreamInactive``, ``invalidTransition``,
@@ -30,7 +38,12 @@ so: e.g. ``live`` straight from ``ready`` is refused while the monitor stream is
 titles with angle brackets are refused (YouTube Studio refuses them too). Parts that a method
 accepts but the emulator does not model (e.g. ``videos.list`` ``part=statistics``) are
 accepted and left out of the response. ``fields``, ``prettyPrint`` and ``quotaUser`` are
-accepted and ignored.
+accepted and ignored. ``videos.update`` writes only the ``snippet`` part (other parts are
+refused, so a test never believes it wrote something it did not). ``thumbnails.set`` serves the
+simple upload protocol with ``uploadType=media`` only; multipart and resumable uploads are
+refused. An upload of the wrong media type answers ``badContent`` and one over 2 MB
+``uploadTooLarge`` (413), the reasons Google's upload front end uses; the reference page lists
+neither.
 """
 
 from __future__ import annotations
@@ -105,11 +118,34 @@ class Method:
     scopes: tuple[str, ...]
     cost: int
     has_body: bool = False
+    #: the route actually served for a media upload (discovery ``mediaUpload`` simple path)
+    upload_path: str | None = None
 
 
 _OWNER = {"onBehalfOfContentOwner": Param(), "onBehalfOfContentOwnerChannel": Param()}
 _PART = Param(required=True, repeated=True)
 _MAX_RESULTS_0_50 = Param(type="integer", minimum=0, maximum=50)
+#: the Video schema's properties other than kind and etag: the parts of videos.list and .update
+_VIDEO_PARTS = (
+    "ageGating",
+    "brandPartner",
+    "contentDetails",
+    "fileDetails",
+    "id",
+    "liveStreamingDetails",
+    "localizations",
+    "monetizationDetails",
+    "paidProductPlacementDetails",
+    "player",
+    "processingDetails",
+    "projectDetails",
+    "recordingDetails",
+    "snippet",
+    "statistics",
+    "status",
+    "suggestions",
+    "topicDetails",
+)
 
 #: the method slice served; ``cost`` from platforms.md section 1 "Quota"
 METHODS: dict[str, Method] = {
@@ -233,29 +269,29 @@ METHODS: dict[str, Method] = {
                 "regionCode": Param(),
                 "videoCategoryId": Param(),
             },
-            # the Video schema's properties other than kind and etag
-            (
-                "ageGating",
-                "brandPartner",
-                "contentDetails",
-                "fileDetails",
-                "id",
-                "liveStreamingDetails",
-                "localizations",
-                "monetizationDetails",
-                "paidProductPlacementDetails",
-                "player",
-                "processingDetails",
-                "projectDetails",
-                "recordingDetails",
-                "snippet",
-                "statistics",
-                "status",
-                "suggestions",
-                "topicDetails",
-            ),
+            _VIDEO_PARTS,
             (*_READ_SCOPES, SCOPE + "youtubepartner"),
             1,
+        ),
+        Method(
+            "youtube.videos.update",
+            "PUT",
+            "youtube/v3/videos",
+            {"onBehalfOfContentOwner": Param(), "part": _PART},
+            _VIDEO_PARTS,
+            (*_WRITE_SCOPES, SCOPE + "youtubepartner"),
+            50,
+            has_body=True,
+        ),
+        Method(
+            "youtube.thumbnails.set",
+            "POST",
+            "youtube/v3/thumbnails/set",
+            {"onBehalfOfContentOwner": Param(), "videoId": Param(required=True)},
+            (),
+            (*_WRITE_SCOPES, SCOPE + "youtube.upload", SCOPE + "youtubepartner"),
+            50,
+            upload_path="upload/youtube/v3/thumbnails/set",
         ),
     )
 }
@@ -415,7 +451,71 @@ SCHEMAS: dict[str, dict[str, _Field]] = {
         "closedCaptionsIngestionUrl": ("string", None),
         "isReusable": ("boolean", None),
     },
+    "Video": {
+        "ageGating": ("$VideoAgeGating", None),
+        "brandPartner": ("$BrandPartner", None),
+        "contentDetails": ("$VideoContentDetails", None),
+        "etag": ("string", None),
+        "fileDetails": ("$VideoFileDetails", None),
+        "id": ("string", None),
+        "kind": ("string", None),
+        "liveStreamingDetails": ("$VideoLiveStreamingDetails", None),
+        "localizations": ("object", None),
+        "monetizationDetails": ("$VideoMonetizationDetails", None),
+        "paidProductPlacementDetails": ("$VideoPaidProductPlacementDetails", None),
+        "player": ("$VideoPlayer", None),
+        "processingDetails": ("$VideoProcessingDetails", None),
+        "projectDetails": ("$VideoProjectDetails", None),
+        "recordingDetails": ("$VideoRecordingDetails", None),
+        "snippet": ("$VideoSnippet", None),
+        "statistics": ("$VideoStatistics", None),
+        "status": ("$VideoStatus", None),
+        "suggestions": ("$VideoSuggestions", None),
+        "topicDetails": ("$VideoTopicDetails", None),
+    },
+    "VideoSnippet": {
+        "categoryId": ("string", None),
+        "channelId": ("string", None),
+        "channelTitle": ("string", None),
+        "defaultAudioLanguage": ("string", None),
+        "defaultLanguage": ("string", None),
+        "description": ("string", None),
+        "liveBroadcastContent": ("string", ("none", "upcoming", "live", "completed")),
+        "localized": ("$VideoLocalization", None),
+        "publishedAt": ("string", None),
+        "tags": ("array", None),
+        "thumbnails": ("$ThumbnailDetails", None),
+        "title": ("string", None),
+    },
 }
+
+#: videoCategories.list?regionCode=US: the ids a video may be assigned (``assignable: true``);
+#: the region's other ids (18 Short Movies, 21 Videoblogging, 30-44 film genres) are not
+ASSIGNABLE_CATEGORIES: dict[str, str] = {
+    "1": "Film & Animation",
+    "2": "Autos & Vehicles",
+    "10": "Music",
+    "15": "Pets & Animals",
+    "17": "Sports",
+    "19": "Travel & Events",
+    "20": "Gaming",
+    "22": "People & Blogs",
+    "23": "Comedy",
+    "24": "Entertainment",
+    "25": "News & Politics",
+    "26": "Howto & Style",
+    "27": "Education",
+    "28": "Science & Technology",
+    "29": "Nonprofits & Activism",
+}
+#: the category YouTube gives a new live event when none is chosen (People & Blogs)
+DEFAULT_CATEGORY = "22"
+#: thumbnails.set limits: the reference page's 2 MB (discovery ``maxSize`` says 50 MB)
+THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
+THUMBNAIL_TYPES = ("image/jpeg", "image/png", "application/octet-stream")
+_IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+#: aiohttp refuses bodies over 1 MB by default; let oversized thumbnails reach the handler
+CLIENT_MAX_SIZE = 8 * 1024 * 1024
 
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -515,6 +615,11 @@ class Broadcast:
     pending: tuple[str, float] | None = None
     #: None hides concurrentViewers, as a channel owner can
     viewers: int | None = 0
+    #: the video's snippet.categoryId and snippet.tags, written by videos.update
+    category: str = DEFAULT_CATEGORY
+    tags: list[str] | None = None
+    #: the custom thumbnail uploaded with thumbnails.set: (media type, bytes)
+    thumbnail: tuple[str, bytes] | None = field(default=None, repr=False)
 
     @property
     def life(self) -> str:
@@ -608,7 +713,7 @@ class YouTubeEmulator:
         )
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=CLIENT_MAX_SIZE)
         self.oauth.mount(app)
         handlers: dict[str, Handler] = {
             "youtube.liveBroadcasts.insert": self._broadcast_insert,
@@ -619,10 +724,13 @@ class YouTubeEmulator:
             "youtube.liveStreams.insert": self._stream_insert,
             "youtube.liveStreams.list": self._stream_list,
             "youtube.videos.list": self._video_list,
+            "youtube.videos.update": self._video_update,
+            "youtube.thumbnails.set": self._thumbnail_set,
         }
         for method_id, handler in handlers.items():
             method = METHODS[method_id]
-            app.router.add_route(method.http_method, "/" + method.path, self._wrap(method, handler))
+            path = "/" + (method.upload_path or method.path)
+            app.router.add_route(method.http_method, path, self._wrap(method, handler))
         self.chat.mount(app)
         return app
 
@@ -1268,8 +1376,11 @@ class YouTubeEmulator:
                 "title": broadcast.snippet["title"],
                 "description": broadcast.snippet["description"],
                 "thumbnails": broadcast.snippet["thumbnails"],
+                "categoryId": broadcast.category,
                 "liveBroadcastContent": content,
             }
+            if broadcast.tags:
+                out["snippet"]["tags"] = list(broadcast.tags)
         if "status" in parts:
             out["status"] = {
                 "uploadStatus": "processed" if life == "complete" else "uploaded",
@@ -1291,8 +1402,145 @@ class YouTubeEmulator:
             out["liveStreamingDetails"] = details
         return out
 
+    def _owned_video(self, video_id: str, token: TokenRecord, missing: str) -> Broadcast:
+        """A broadcast is also a video; someone else's is as invisible to a write as none."""
+        broadcast = self.broadcasts.get(video_id)
+        if broadcast is None or (
+            missing == "videoNotFound" and broadcast.channel_id != token.subject
+        ):
+            raise GoogleError(
+                404,
+                missing,
+                "The video that you are trying to update cannot be found."
+                if missing == "videoNotFound"
+                else "The video that you are trying to set a thumbnail for cannot be found.",
+                domain="youtube.video",
+                location="id" if missing == "videoNotFound" else "videoId",
+                location_type="other" if missing == "videoNotFound" else "parameter",
+            )
+        self._settle(broadcast)
+        return broadcast
+
+    async def _video_update(
+        self, request: web.Request, token: TokenRecord, params: dict[str, Any]
+    ) -> web.StreamResponse:
+        body = await self._body(request, "Video")
+        parts = params["part"]
+        unmodelled = [p for p in parts if p != "snippet"]
+        if unmodelled:
+            raise GoogleError(
+                400,
+                "invalidPart",
+                f"Only part=snippet updates are emulated, not: {', '.join(unmodelled)}",
+                domain="youtube.part",
+                location="part",
+                location_type="parameter",
+            )
+        video_id = body.get("id")
+        if not video_id:
+            raise _body_error("resource.id", "The video id is required.", reason="required")
+        broadcast = self._owned_video(str(video_id), token, "videoNotFound")
+        snippet = body.get("snippet")
+        if not isinstance(snippet, dict):
+            raise _video_error(
+                "invalidTitle", "snippet.title", "A snippet with a title is required."
+            )
+        title = snippet.get("title")
+        if not title:
+            raise _video_error("invalidTitle", "snippet.title", "The video title is required.")
+        _check_title(title, "youtube.video")
+        category = snippet.get("categoryId")
+        if category not in ASSIGNABLE_CATEGORIES:
+            raise _video_error(
+                "invalidCategoryId",
+                "snippet.categoryId",
+                "The snippet.categoryId property specifies an invalid category ID.",
+            )
+        description = snippet.get("description", "")
+        if len(description.encode()) > 5000 or "<" in description or ">" in description:
+            raise _video_error("invalidDescription", "snippet.description", "Invalid description.")
+        tags = snippet.get("tags")
+        # a part's mutable values the body leaves out are removed, as the reference warns
+        broadcast.snippet["title"] = title
+        broadcast.snippet["description"] = description
+        broadcast.category = category
+        broadcast.tags = [str(t) for t in tags] if tags else None
+        broadcast.etag = _random_id(27)
+        return web.json_response(self._video_json(broadcast, parts))
+
+    async def _thumbnail_set(
+        self, request: web.Request, token: TokenRecord, params: dict[str, Any]
+    ) -> web.StreamResponse:
+        if params.get("uploadType") != "media":
+            raise _param_error(
+                "uploadType",
+                "invalidParameter",
+                "Only the simple upload protocol (uploadType=media) is emulated.",
+            )
+        media_type = request.content_type
+        if media_type not in THUMBNAIL_TYPES:
+            raise GoogleError(
+                400,
+                "badContent",
+                f"Media type '{media_type}' is not supported. Valid media types: "
+                f"[{', '.join(THUMBNAIL_TYPES)}]",
+            )
+        data = await request.read()
+        if not data:
+            raise GoogleError(
+                400,
+                "mediaBodyRequired",
+                "The request does not include the image content.",
+                domain="youtube.thumbnail",
+            )
+        if len(data) > THUMBNAIL_MAX_BYTES:
+            raise GoogleError(413, "uploadTooLarge", f"Media larger than: {THUMBNAIL_MAX_BYTES}")
+        kind = next((t for magic, t in _IMAGE_MAGIC.items() if data.startswith(magic)), None)
+        if kind is None or media_type not in (kind, "application/octet-stream"):
+            raise GoogleError(
+                400,
+                "invalidImage",
+                "The provided image content is invalid.",
+                domain="youtube.thumbnail",
+            )
+        broadcast = self._owned_video(params["videoId"], token, "notFound")
+        if broadcast.channel_id != token.subject:
+            raise GoogleError(
+                403,
+                "forbidden",
+                "The thumbnail can't be set for the specified video. The request might not be "
+                "properly authorized.",
+                domain="youtube.thumbnail",
+            )
+        broadcast.thumbnail = (kind, data)
+        version = _random_id(8)
+        thumbs = {
+            name: {
+                "url": f"https://i.ytimg.com/vi/{broadcast.id}/{name}.jpg?v={version}",
+                "width": w,
+                "height": h,
+            }
+            for name, w, h in (
+                ("default", 120, 90),
+                ("medium", 320, 180),
+                ("high", 480, 360),
+                ("standard", 640, 480),
+                ("maxres", 1280, 720),
+            )
+        }
+        broadcast.snippet["thumbnails"] = thumbs
+        return web.json_response(
+            {"kind": "youtube#thumbnailSetResponse", "etag": _random_id(27), "items": [thumbs]}
+        )
+
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def _video_error(reason: str, path: str, message: str) -> GoogleError:
+    return GoogleError(
+        400, reason, message, domain="youtube.video", location=path, location_type="other"
+    )
 
 
 def _broadcast_error(reason: str, path: str, message: str) -> GoogleError:

@@ -25,7 +25,7 @@ from providers.sandbox.youtube import (
     YOUTUBE_SCOPES,
     YouTubeEmulator,
 )
-from providers.youtube import QUOTA_COSTS
+from providers.youtube import QUOTA_COSTS, upload_base
 
 discovery_cache = pytest.importorskip("googleapiclient.discovery_cache")
 
@@ -110,14 +110,47 @@ def test_body_schema_agrees_with_discovery(doc: dict[str, Any], name: str) -> No
         assert enum == (tuple(field["enum"]) if "enum" in field else None), prop
 
 
-def test_routes_are_exactly_the_table(emulator: YouTubeEmulator) -> None:
-    served = {
+def served_routes(emulator: YouTubeEmulator, prefix: str) -> set[tuple[str, str]]:
+    return {
         (route.method, route.resource.canonical)
         for route in emulator.app().router.routes()
-        if route.resource is not None and route.resource.canonical.startswith("/youtube/")
+        if route.resource is not None and route.resource.canonical.startswith(prefix)
     }
+
+
+def test_routes_are_exactly_the_table(emulator: YouTubeEmulator) -> None:
+    served = served_routes(emulator, "/youtube/")
     tables = (*METHODS.values(), LIVE_CHAT_LIST)  # live chat has its own module and table
-    assert served == {(m.http_method, "/" + m.path) for m in tables}
+    assert served == {
+        (m.http_method, "/" + m.path) for m in tables if getattr(m, "upload_path", None) is None
+    }
+
+
+def test_upload_routes_are_the_discovery_simple_upload_paths(
+    doc: dict[str, Any], emulator: YouTubeEmulator
+) -> None:
+    uploads = {m.id: m for m in METHODS.values() if m.upload_path is not None}
+    assert set(uploads) == {"youtube.thumbnails.set"}
+    for method_id, method in uploads.items():
+        declared = method_doc(doc, method_id)
+        assert declared["supportsMediaUpload"] is True
+        assert "/" + method.upload_path == declared["mediaUpload"]["protocols"]["simple"]["path"]
+    assert served_routes(emulator, "/upload/") == {
+        (m.http_method, "/" + m.upload_path) for m in uploads.values() if m.upload_path
+    }
+
+
+def test_thumbnail_limits_agree_with_discovery_and_the_reference_page(
+    doc: dict[str, Any],
+) -> None:
+    from providers import youtube as provider
+    from providers.sandbox import youtube as sandbox
+
+    media = method_doc(doc, "youtube.thumbnails.set")["mediaUpload"]
+    assert tuple(media["accept"]) == sandbox.THUMBNAIL_TYPES
+    # the reference page's 2 MB is stricter than discovery's maxSize, and is what both enforce
+    assert sandbox.THUMBNAIL_MAX_BYTES == provider.THUMBNAIL_MAX_BYTES <= int(media["maxSize"])
+    assert sandbox.CLIENT_MAX_SIZE > sandbox.THUMBNAIL_MAX_BYTES
 
 
 @pytest.mark.parametrize("method_id", sorted(METHODS))
@@ -133,9 +166,13 @@ async def test_each_required_parameter_is_enforced(
     full = {n: "live" if n == "broadcastStatus" else "id" for n in required}
     for missing in required:
         params = {k: v for k, v in full.items() if k != missing}
+        path = method.path.removeprefix("youtube/v3/")
+        if method.upload_path is not None:
+            path = upload_base(str(raw.base_url)) + "/thumbnails/set"
+            params["uploadType"] = "media"
         response = await raw.request(
             method.http_method,
-            method.path.removeprefix("youtube/v3/"),
+            path,
             params=params,
             json={} if method.has_body else None,
             headers=bearer(),
@@ -182,3 +219,52 @@ async def test_google_api_python_client_talks_to_the_emulator(
     created, listed = await asyncio.to_thread(run)
     assert created["snippet"]["title"] == "From googleapiclient"
     assert [item["id"] for item in listed["items"]] == [created["id"]]
+
+
+async def test_google_api_python_client_sets_category_and_thumbnail(
+    sandbox: Sandbox, emulator: YouTubeEmulator, doc: dict[str, Any]
+) -> None:
+    """Google's client finds the update and the upload routes where the document puts them.
+
+    The client builds upload URLs from the document's ``rootUrl`` (``api_endpoint`` does not
+    reach them), so the document is given the emulator's root.
+    """
+    discovery = pytest.importorskip("googleapiclient.discovery")
+    http_media = pytest.importorskip("googleapiclient.http")
+    google_credentials = pytest.importorskip("google.oauth2.credentials")
+    token = emulator.oauth.issue_tokens(emulator.client_id)["access_token"]
+    root = sandbox.urls["youtube"] + "/"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+    def run() -> tuple[str, dict[str, Any], dict[str, Any]]:
+        service = discovery.build_from_document(
+            {**doc, "rootUrl": root, "baseUrl": root},
+            credentials=google_credentials.Credentials(token),
+        )
+        created = (
+            service.liveBroadcasts()
+            .insert(
+                part="snippet,status",
+                body={
+                    "snippet": {"title": "Media", "scheduledStartTime": "2030-01-01T00:00:00Z"},
+                    "status": {"privacyStatus": "private"},
+                },
+            )
+            .execute()
+        )
+        updated = (
+            service.videos()
+            .update(
+                part="snippet",
+                body={"id": created["id"], "snippet": {"title": "Media", "categoryId": "27"}},
+            )
+            .execute()
+        )
+        media = http_media.MediaInMemoryUpload(png, mimetype="image/png")
+        thumbs = service.thumbnails().set(videoId=created["id"], media_body=media).execute()
+        return created["id"], updated, thumbs
+
+    video_id, updated, thumbs = await asyncio.to_thread(run)
+    assert updated["snippet"]["categoryId"] == "27"
+    assert thumbs["kind"] == "youtube#thumbnailSetResponse"
+    assert emulator.broadcasts[video_id].thumbnail == ("image/png", png)

@@ -410,4 +410,6 @@ def test_quota_table_covers_every_call() -> None:
         "youtube.liveStreams.insert",
         "youtube.liveStreams.list",
         "youtube.videos.list",
+        "youtube.videos.update",
+        "youtube.thumbnails.set",
     }
