@@ -364,6 +364,48 @@ class SlackInstallation(Base):
         return f"SlackInstallation(team_id={self.team_id!r})"
 
 
+class ChatMessageRow(Base):
+    """One live chat message of one broadcast, stored once however often it was delivered.
+
+    The unique constraint, not the collectors, is what guarantees "once": inserts skip a row
+    that already exists, so two collectors racing on a reconnect cannot both store it.
+    """
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "platform", "message_id", name="uq_chat_message"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    line_id: Mapped[str] = mapped_column(String(16), index=True)
+    broadcast_id: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str] = mapped_column(String(255))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    author_id: Mapped[str] = mapped_column(String(200), default="")
+    badges: Mapped[str] = mapped_column(String(64), default="")  # comma-separated, sorted
+    text: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"ChatMessageRow({self.platform}:{self.message_id} in {self.broadcast_id})"
+
+
+class ChatCursor(Base):
+    """Where a collector stopped reading a broadcast's chat (a page token, an offset), so a
+    restart resumes there instead of replaying or skipping messages."""
+
+    __tablename__ = "chat_cursors"
+    __table_args__ = (UniqueConstraint("broadcast_id", "platform", name="uq_chat_cursor"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    cursor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

@@ -1,0 +1,1 @@
+"""Live chat: one message model for every platform, its storage, and the collectors."""
