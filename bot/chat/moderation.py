@@ -260,17 +260,6 @@ class ModerationService:
             return f"Not done: {where} does not offer “{action.label.lower()}” to golive."
         return f"{action.label} on {where} failed: {result.removeprefix('failed: ')}"
 
-    async def listing(self, workspace: str, broadcast_id: str | None, limit: int = 20) -> str:
-        entries = await self.history.list(workspace, broadcast_id, limit)
-        if not entries:
-            return "No moderation actions yet."
-        lines = [
-            f"{e.at:%H:%M:%S} {e.action} on {tag(e.platform)} by {e.actor}: {e.result}"
-            + (f" ({e.detail})" if e.detail else "")
-            for e in entries
-        ]
-        return "\n".join(lines)
-
 
 def help_text(platforms: Sequence[str] | None = None) -> str:
     """Which action works on which platform, from the provider classes' capabilities."""
@@ -284,3 +273,29 @@ def help_text(platforms: Sequence[str] | None = None) -> str:
         names = [a.label for a in offered(cls.capabilities, callable(getattr(cls, "unban", None)))]
         rows.append(f"{tag(platform)}: {', '.join(names) if names else 'no moderation'}")
     return "Moderation from the chat thread (menu on each relayed line):\n" + "\n".join(rows)
+
+
+async def listing(
+    history: History, workspace: str, broadcast_id: str | None, limit: int = 20
+) -> str:
+    """The newest actions first, one line each, for ``/golive moderation [ID]``."""
+    entries = await history.list(workspace, broadcast_id, limit)
+    if not entries:
+        where = f" for broadcast {broadcast_id}" if broadcast_id else ""
+        return f"No moderation actions yet{where}."
+    return "\n".join(
+        f"{e.at:%Y-%m-%d %H:%M:%S} {e.broadcast_id} {e.action} on {tag(e.platform)} "
+        f"by {e.actor}: {e.result}" + (f" ({e.detail})" if e.detail else "")
+        for e in entries
+    )
+
+
+def actions_for(platform: str) -> list[Action]:
+    """The menu of a relayed line from ``platform``: what its provider class can do."""
+    from providers import provider_class
+
+    try:
+        cls = provider_class(platform)
+    except (KeyError, LookupError, ValueError):
+        return []
+    return offered(cls.capabilities, callable(getattr(cls, "unban", None)))

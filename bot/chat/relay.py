@@ -232,10 +232,18 @@ class ChatPipeline:
 
     Storing first is what makes "nothing is lost" true whatever the filter or relay do."""
 
-    def __init__(self, store: Store, relay: Relay, hold: Hold | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        relay: Relay,
+        hold: Hold | None = None,
+        remember: Callable[[Sequence[ChatLine]], None] | None = None,
+    ) -> None:
         self.store = store
         self.relay = relay
         self.hold = hold
+        #: told every relayed line, so a moderator's menu action finds its line
+        self.remember = remember
         self.filters: dict[str, Filter] = {}
         self.workspaces: dict[str, str] = {}  # broadcast id -> workspace
 
@@ -258,6 +266,8 @@ class ChatPipeline:
                 passed.append(line)
             elif self.hold is not None:
                 await self.hold(workspace, line, verdict)
+        if self.remember is not None:
+            self.remember(passed)
         self.relay.feed(passed)
         return passed
 
