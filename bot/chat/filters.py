@@ -83,6 +83,7 @@ class Verdict:
 class _Author:
     times: deque[float] = field(default_factory=deque)
     texts: deque[tuple[float, str]] = field(default_factory=deque)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class Filter:
@@ -112,35 +113,46 @@ class Filter:
         for pattern in self._patterns:
             if pattern.search(text):
                 return Verdict("pattern", pattern.pattern)
-        if self._allowed is not None:
+        if self._allowed is not None and "." in text:
             for match in _URL.finditer(text):
                 domain = match.group(1).lower()
                 if not any(domain == d or domain.endswith("." + d) for d in self._allowed):
                     return Verdict("link", domain)
-        letters = sum(1 for ch in text if ch.isalpha())
-        if letters >= rules.caps_min_letters:
-            upper = sum(1 for ch in text if ch.isupper())
-            if upper >= rules.caps_ratio * letters:
-                return Verdict("caps", f"{upper}/{letters} capitals")
-        return self._pace(line)
+        lowered = text.lower()
+        if lowered != text:  # only text with capitals can shout
+            upper = sum(map(str.isupper, text))
+            if upper >= rules.caps_ratio * rules.caps_min_letters:
+                letters = sum(map(str.isalpha, text))
+                if letters >= rules.caps_min_letters and upper >= rules.caps_ratio * letters:
+                    return Verdict("caps", f"{upper}/{letters} capitals")
+        return self._pace(line, lowered)
 
-    def _pace(self, line: ChatLine) -> Verdict | None:
+    def _pace(self, line: ChatLine, lowered: str) -> Verdict | None:
         rules = self.rules
         now = line.sent_at.timestamp()
-        author = self._authors.get((line.platform, line.author_id))
+        who = (line.platform, line.author_id)
+        author = self._authors.get(who)
         if author is None:
-            author = self._authors[(line.platform, line.author_id)] = _Author()
+            author = self._authors[who] = _Author()
         times = author.times
         times.append(now)
-        while times and times[0] < now - rules.flood_window:
+        horizon = now - rules.flood_window
+        while times[0] < horizon:
             times.popleft()
-        texts = author.texts
-        key = " ".join(line.text.lower().split())
-        texts.append((now, key))
-        while texts and texts[0][0] < now - rules.repeat_window:
-            texts.popleft()
         if len(times) > rules.flood_limit:
             return Verdict("flood", f"{len(times)} lines in {rules.flood_window:g} s")
-        if rules.repeat_limit and sum(1 for _, t in texts if t == key) >= rules.repeat_limit:
+        if not rules.repeat_limit:
+            return None
+        texts, counts = author.texts, author.counts
+        key = " ".join(lowered.split())
+        texts.append((now, key))
+        counts[key] = counts.get(key, 0) + 1
+        horizon = now - rules.repeat_window
+        while texts[0][0] < horizon:
+            _, old = texts.popleft()
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+        if counts[key] >= rules.repeat_limit:
             return Verdict("repeat", f"same text {rules.repeat_limit} times")
         return None

@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.slack.app import web_client
 from bot.adapters.slack.chatlines import ACTION_ID, SlackRelayTarget
@@ -47,23 +49,58 @@ def seen(posts) -> dict[str, list[str]]:
 
 async def test_every_line_once_in_order_coalesced_under_the_limit() -> None:
     target = RecordingTarget(limits=Limits(interval=0.25, max_lines=45, max_chars=30000))
+    discord = RecordingTarget(chat="discord", limits=Limits(0.25, 40, 1800))
     relay = Relay()
     relay.register(target)
+    relay.register(discord)
     store = MemoryStore()
     pipeline = ChatPipeline(store, relay)
     pipeline.follow("W", "b1", [("slack", "C1", "111.1"), ("discord", "D1", "999")])
     sent = await produce(pipeline, per_second=20, seconds=1.5)
     await relay.drain()
     await relay.close()
-    got = seen(target.posts)
-    for p in PLATFORMS:
-        ids = got[p]
-        assert len(ids) == len(set(ids))  # exactly once
-        assert ids == sorted(ids, key=lambda m: int(m.rsplit("-", 1)[1]))  # platform's order
-    assert sum(len(v) for v in got.values()) == sent == len(store.lines)
-    assert all(not p.batch.skipped for p in target.posts)
-    assert len(target.posts) < sent / 5  # coalesced
-    assert most_in_window([p.at for p in target.posts], 0.25) == 1
+    for chat in (target, discord):
+        got = seen(chat.posts)
+        for p in PLATFORMS:
+            ids = got[p]
+            assert len(ids) == len(set(ids))  # exactly once
+            assert ids == sorted(ids, key=lambda m: int(m.rsplit("-", 1)[1]))  # platform's order
+        assert sum(len(v) for v in got.values()) == sent == len(store.lines)
+        assert all(not p.batch.skipped for p in chat.posts)
+        assert len(chat.posts) < sent / 5  # coalesced
+        assert most_in_window([p.at for p in chat.posts], 0.25) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(PLATFORMS), st.integers(0, 30), st.integers(1, 5)),
+        max_size=120,
+    )
+)
+def test_any_interleaving_with_replays_relays_each_line_once_in_order(deliveries) -> None:
+    """Deliveries: (platform, how many of its lines so far, chunk id); a platform's collector
+    re-sends from an older point after a reconnect, and chunks interleave platforms."""
+
+    async def run() -> None:
+        target = RecordingTarget(limits=Limits(0.001, 10_000, 10**7))  # no overflow here
+        relay = Relay()
+        relay.register(target)
+        pipeline = ChatPipeline(MemoryStore(), relay)
+        pipeline.follow("W", "b1", [("slack", "C1", "1.1")])
+        high: dict[str, int] = {}
+        for platform, upto, back in deliveries:
+            start = max(0, high.get(platform, 0) - back)  # a replay of the last few
+            end = max(high.get(platform, 0), upto)
+            await pipeline.deliver([line(n, platform) for n in range(start, end)])
+            high[platform] = end
+        await relay.drain()
+        await relay.close()
+        got = seen(target.posts)
+        for platform, end in high.items():
+            assert got.get(platform, []) == [f"{platform}-{n}" for n in range(end)]
+
+    asyncio.run(run())
 
 
 async def test_outrun_thread_posts_what_fits_and_counts_the_rest() -> None:
