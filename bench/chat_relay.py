@@ -42,7 +42,7 @@ from tests.slack.fake_api import FakeSlack
 PLATFORMS = ("youtube", "facebook", "twitch", "restream")
 RULES = Rules(
     banned_words=("spamword", "scamcoin"),
-    patterns=(r"free\s+v-?bucks", r"(.)\1{9,}"),
+    patterns=(r"free\s+v-?bucks", r"\b(?:dm|whatsapp|telegram)\s+me\b"),
     links_allowed=("golive.dev", "youtube.com"),
     flood_limit=1_000_000,  # the bench's synthetic authors talk fast; floods are not measured
     repeat_limit=0,

@@ -26,6 +26,8 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 
+_BACKREF = re.compile(r"\\\d|\(\?P=")
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -94,6 +96,12 @@ class Filter:
         words = [re.escape(w) for w in rules.banned_words if w.strip()]
         self._words = re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) if words else None
         self._patterns = [re.compile(p, re.I) for p in rules.patterns]
+        # one search answers "does any word or pattern match?" for almost every line; only a
+        # hit is searched again rule by rule to name the rule (backreferences cannot be joined)
+        joinable = [p for p in rules.patterns if not _BACKREF.search(p)]
+        parts = ([self._words.pattern] if self._words else []) + [f"(?:{p})" for p in joinable]
+        self._any = re.compile("|".join(parts), re.I) if parts else None
+        self._rest = [re.compile(p, re.I) for p in rules.patterns if _BACKREF.search(p)]
         allowed = rules.links_allowed
         self._allowed = None if allowed is None else tuple(d.lower().lstrip(".") for d in allowed)
         self._authors: dict[tuple[str, str], _Author] = {}
@@ -106,11 +114,15 @@ class Filter:
         if rules.exempt_privileged and line.is_privileged:
             return None
         text = line.text
-        if self._words is not None:
-            found = self._words.search(text)
-            if found:
-                return Verdict("banned_word", found.group(0).lower())
-        for pattern in self._patterns:
+        if self._any is not None and self._any.search(text):
+            if self._words is not None:
+                found = self._words.search(text)
+                if found:
+                    return Verdict("banned_word", found.group(0).lower())
+            for pattern in self._patterns:
+                if pattern.search(text):
+                    return Verdict("pattern", pattern.pattern)
+        for pattern in self._rest:
             if pattern.search(text):
                 return Verdict("pattern", pattern.pattern)
         if self._allowed is not None and "." in text:

@@ -156,12 +156,15 @@ class Courier:
                 key=lambda item: item[1][0].sent_at,
             )
             batch = self.take(queue)
-            self.last = time.monotonic()
             try:
                 await self.target.post(thread.workspace, thread.channel, thread.thread_id, batch)
             except Exception:  # a failed post never stops the relay; the chat is stored
                 log.exception("relay post to %s %s failed", thread.chat, thread.channel)
                 continue
+            finally:
+                # counted from the answer: the platform saw the request before that, so the
+                # next one reaches it at least one interval later, however slow this one was
+                self.last = time.monotonic()
             if self.on_post is not None:
                 self.on_post(thread, batch, time.time())
 

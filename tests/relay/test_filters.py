@@ -28,6 +28,9 @@ def test_each_rule_names_itself() -> None:
     assert check(Rules(), "https://anything.example.com") is None  # no allow-list: links ok
     assert check(rules, "THIS IS ALL CAPS SHOUTING").rule == "caps"
     assert check(rules, "OK LOL") is None  # too short to judge
+    repeated = Rules(patterns=(r"(.)\1{9,}",), banned_words=("spam",))
+    assert check(repeated, "looooooooooool").rule == "pattern"  # backreference kept apart
+    assert check(repeated, "lol spam").rule == "banned_word"
 
 
 def test_repeats_and_floods_per_author() -> None:
