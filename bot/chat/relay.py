@@ -41,6 +41,7 @@ TAGS = {
     "twitch": "Twitch",
     "restream": "Restream",
     "instagram": "Instagram",
+    "rtmp": "Custom RTMP",
 }
 
 
