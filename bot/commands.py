@@ -130,6 +130,14 @@ class Help:
     topic: str | None
 
 
+@dataclass(frozen=True)
+class ModerationQuery:
+    """``/golive moderation help`` (actions per platform) or ``/golive moderation [ID]``."""
+
+    action: Literal["help", "history"]
+    id: str | None = None
+
+
 Command = (
     OpenForm
     | CreateBroadcast
@@ -140,6 +148,7 @@ Command = (
     | Platforms
     | ApiTokenAction
     | Help
+    | ModerationQuery
 )
 
 # --- entry point --------------------------------------------------------------------------------
@@ -245,6 +254,15 @@ def _parse_golive(text: str, ctx: _Context) -> Command:
     if first == "list":
         _no_more(words, 1, "/golive list")
         return ListItems("golive")
+    if first == "moderation":
+        _no_more(words, 3, "/golive moderation [help|ID]")
+        if len(words) == 1:
+            return ModerationQuery("history")
+        if words[1].lower() == "help":
+            _no_more(words, 2, "/golive moderation help")
+            return ModerationQuery("help")
+        _no_more(words, 2, "/golive moderation ID")
+        return ModerationQuery("history", _broadcast_id(words[1]))
     if first in _GOLIVE_ACTIONS:
         action = cast(Literal["start", "stop", "status", "report"], first)
         if len(words) == 1:

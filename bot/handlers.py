@@ -50,7 +50,8 @@ HELP = {
     "golive": (
         '/golive "Title" on youtube [primary youtube] [at 2026-12-24 18:00 Europe/Berlin]'
         " [record]\n"
-        "/golive start|stop|status|report [ID] · /golive list"
+        "/golive start|stop|status|report [ID] · /golive list\n"
+        "/golive moderation [ID] · /golive moderation help"
     ),
     "meet": (
         '/meet "Title" on jitsi [primary jitsi] [at …] [for 45m] [record] [with @ana @ben]\n'
@@ -100,6 +101,13 @@ async def execute(
         case c.Help(topic):
             topics = [topic] if topic else list(HELP)
             return Reply(private=[HELP[t] for t in topics])
+        case c.ModerationQuery(action, stream_id):
+            from bot.chat import moderation
+
+            if action == "help":
+                return Reply(private=[moderation.help_text()])
+            history = moderation.StoredHistory(services.db)
+            return Reply(private=[await moderation.listing(history, who.workspace, stream_id)])
         case c.OpenForm(kind):
             return Reply.error(
                 f"The /{kind} form opens in Slack or Discord; here, type the whole command: "

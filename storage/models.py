@@ -406,6 +406,39 @@ class ChatCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class ModerationRules(Base):
+    """A workspace's auto-moderation rules (bot.chat.filters.Rules as JSON)."""
+
+    __tablename__ = "moderation_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), unique=True)
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ModerationEntry(Base):
+    """One moderation action, automatic (actor ``rule:<name>``) or by a person."""
+
+    __tablename__ = "moderation_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    broadcast_id: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    line_id: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(200), default="")
+    actor: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[str] = mapped_column(String(255), default="")
+
+    def __repr__(self) -> str:
+        return f"ModerationEntry({self.action} on {self.platform} by {self.actor}: {self.result})"
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

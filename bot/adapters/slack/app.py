@@ -28,10 +28,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands as c
 from bot import handlers
-from bot.adapters.slack import blocks, home, modals
+from bot.adapters.slack import blocks, chatlines, home, modals
 from bot.adapters.slack.progress import Coalescer, ProgressMessage, current
 from bot.adapters.slack.publisher import SlackPublisher
 from bot.adapters.slack.roles import Roles
+from bot.chat.moderation import ModerationService, actions_for
 from bot.handlers import Reply, Requester
 from bot.messages import explain
 from bot.services.context import Services
@@ -99,6 +100,10 @@ class SlackAdapter:
         self.coalescer = Coalescer()
         self.publisher = SlackPublisher(self.client_for, self.coalescer)
         services.announcements.register(self.publisher)
+        #: relayed chat lines go through this; moderation (set by whoever runs the relay)
+        #: carries out the overflow menu's actions
+        self.relay_target = chatlines.SlackRelayTarget(self.client_for, actions_for)
+        self.moderation: ModerationService | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
         self._register()
 
@@ -213,6 +218,7 @@ class SlackAdapter:
             app.action(action)(self.on_control)
         app.action("golive_platform_connect")(self.on_platform)
         app.action("golive_platform_disconnect")(self.on_platform)
+        app.action(chatlines.ACTION_ID)(self.on_chat_line)
         app.view(modals.FORM)(self.on_form)
         app.view(modals.STREAM_KEY)(self.on_stream_key)
         app.event("app_home_opened")(self.on_home)
@@ -360,6 +366,37 @@ class SlackAdapter:
         await self.deliver(client, who, reply, send)
         if body.get("view", {}).get("type") == "home":
             await self.publish_home(client, who)
+
+    async def on_chat_line(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        self.spawn(self.moderate(body, client))
+
+    async def moderate(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A relayed line's overflow menu: act, then say the result in the thread."""
+        option = (body.get("actions") or [{}])[0].get("selected_option") or {}
+        verb, _, line_id = str(option.get("value", "")).partition(":")
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        message = body.get("message") or {}
+        thread = message.get("thread_ts") or container.get("thread_ts") or message.get("ts")
+        team = (body.get("team") or {}).get("id", "")
+        user = body["user"]["id"]
+        person = await self.roles.person(client, team, user)
+        if self.moderation is None:
+            said = "Chat moderation is not running in this golive."
+        else:
+            said = await self.moderation.act(
+                self.workspace_for(team),
+                line_id,
+                verb,
+                actor=f"slack:{user}",
+                actor_name=f"<@{user}>",
+                role=person.role,
+            )
+        if person.role not in {"admin", "moderator"} or self.moderation is None:
+            await client.chat_postEphemeral(channel=channel, user=user, text=said)
+            return
+        await client.chat_postMessage(channel=channel, thread_ts=thread, text=said)
 
     async def on_platform(self, ack, body, client: AsyncWebClient, respond) -> None:
         await ack()
