@@ -72,6 +72,7 @@ async def _serve(settings: Settings) -> int:
             socket = AsyncSocketModeHandler(slack.app, settings.slack_app_token.get_secret_value())
             await socket.connect_async()
             logging.getLogger("golive").info("Slack: Socket Mode connected")
+    await services.scheduler.start()
     runner = web.AppRunner(create_app(services, None if socket else slack))
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)  # noqa: S104 - a server is meant to listen

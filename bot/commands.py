@@ -82,6 +82,16 @@ class BroadcastAction:
 
 
 @dataclass(frozen=True)
+class BroadcastChange:
+    """``/golive cancel ID`` or ``/golive edit ID ["New title"] [at ...]``."""
+
+    action: Literal["cancel", "edit"]
+    id: str
+    title: str | None = None
+    start: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ListItems:
     kind: Literal["golive", "meet"]
 
@@ -142,6 +152,7 @@ Command = (
     OpenForm
     | CreateBroadcast
     | BroadcastAction
+    | BroadcastChange
     | ListItems
     | CreateMeeting
     | MeetingAction
@@ -269,9 +280,16 @@ def _parse_golive(text: str, ctx: _Context) -> Command:
             return BroadcastAction(action, None)
         _no_more(words, 2, f"/golive {first} ID")
         return BroadcastAction(action, _broadcast_id(words[1]))
+    if first == "cancel":
+        if len(words) < 2:
+            raise CommandError("Say which broadcast: /golive cancel ID (see /golive list).")
+        _no_more(words, 2, "/golive cancel ID")
+        return BroadcastChange("cancel", _broadcast_id(words[1]))
+    if first == "edit":
+        return _parse_golive_edit(stripped[len(words[0]) :].strip(), ctx)
     raise CommandError(
         f"Unknown /golive action '{_show(words[0])}'. Choose from: "
-        f"{', '.join((*_GOLIVE_ACTIONS, 'list', 'help'))}, or a title in quotes, "
+        f"{', '.join((*_GOLIVE_ACTIONS, 'edit', 'cancel', 'list', 'help'))}, or a title in quotes, "
         f'e.g. /golive "Sunday service" on youtube.'
     )
 
@@ -335,6 +353,29 @@ def _parse_meet_edit(text: str, ctx: _Context) -> MeetingAction:
     if title is None and start is None and duration is None:
         raise CommandError(f"Nothing to change: {usage}.")
     return MeetingAction("edit", meeting_id, title, start, duration)
+
+
+def _parse_golive_edit(text: str, ctx: _Context) -> BroadcastChange:
+    usage = '/golive edit ID ["New title"] [at 2026-12-24 18:00]'
+    if not text:
+        raise CommandError(f"Say which broadcast and what changes: {usage}.")
+    stream_id, _, rest = text.partition(" ")
+    stream_id = _broadcast_id(stream_id)
+    rest = rest.strip()
+    title = None
+    if rest and _opens_quote(rest):
+        raw, rest = _split_title(rest, "golive")
+        title = _check_title(raw, "golive")
+    words = rest.split()
+    start: datetime | None = None
+    if words:
+        if words[0].lower() != "at":
+            raise CommandError(f"Unexpected word '{_show(words[0])}': write {usage}.")
+        start, used = _parse_at(words[1:], ctx)
+        _no_more(words, 1 + used, usage)
+    if title is None and start is None:
+        raise CommandError(f"Nothing to change: {usage}.")
+    return BroadcastChange("edit", stream_id, title, start)
 
 
 def _no_more(words: list[str], allowed: int, usage: str) -> None:

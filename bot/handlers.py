@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot import commands as c
 from bot.messages import display, explain
@@ -16,6 +17,7 @@ from bot.services.context import Services
 from bot.services.errors import ServiceError
 from bot.services.links import clicks_line
 from bot.services.progress import Progress
+from bot.services.reminders import span
 from bot.views import Announcement, broadcast_announcement, mask, meeting_announcement
 from providers import platforms, provider_class
 from providers.base import AuthStyle, Kind
@@ -51,7 +53,8 @@ HELP = {
         '/golive "Title" on youtube [primary youtube] [at 2026-12-24 18:00 Europe/Berlin]'
         " [record]\n"
         "/golive start|stop|status|report [ID] · /golive list\n"
-        "/golive moderation [ID] · /golive moderation help"
+        "/golive moderation [ID] · /golive moderation help\n"
+        '/golive edit ID ["New title"] [at …] · /golive cancel ID'
     ),
     "meet": (
         '/meet "Title" on jitsi [primary jitsi] [at …] [for 45m] [record] [with @ana @ben]\n'
@@ -122,6 +125,27 @@ async def execute(
                 services, who, await broadcast_post(services, stream, tz), reply, new=True
             )
             reply.private.extend(await _ingest_lines(services, who, stream.id))
+            if cmd.start is not None:
+                reply.private.append(_planned_line(services, who, stream.id, cmd.start, tz))
+            return reply
+        case c.BroadcastChange(action, stream_id, title, start):
+            if not who.is_admin:
+                return Reply.error(f"Only golive admins can {action} broadcasts.")
+            if action == "cancel":
+                stream = await services.livestreams.cancel(who.workspace, who.user_id, stream_id)
+                services.scheduler.unplan("broadcast", stream.id)
+            else:
+                stream = await services.livestreams.update(
+                    who.workspace, who.user_id, stream_id, title=title, start=start
+                )
+            reply = Reply()
+            await _announce(
+                services, who, await broadcast_post(services, stream, tz), reply, new=False
+            )
+            if action == "edit" and start is not None:
+                reply.private.append(_planned_line(services, who, stream.id, start, tz))
+            notes = [(p.platform, (p.data or {}).get("note") or p.error) for p in stream.platforms]
+            reply.private.extend(f"{display(p)} {n}" for p, n in notes if n)
             return reply
         case c.BroadcastAction(action, stream_id):
             if action in {"start", "stop"} and not who.is_admin:
@@ -231,6 +255,19 @@ async def execute(
         case c.Platforms(action, platform, args):
             return await _platforms(services, who, action, platform, args)
     return Reply.error("That command is not known: try /golive help.")
+
+
+def _planned_line(
+    services: Services, who: Requester, stream_id: str, start: datetime, tz: str
+) -> str:
+    """Schedule the automatic start and reminders, and say when they will come."""
+    reminders = services.scheduler.plan_broadcast(who.workspace, stream_id, start)
+    when = start.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+    line = f"golive starts broadcast {stream_id} automatically at {when}"
+    if reminders:
+        offsets = ", ".join(span(start - at) for at in reminders)
+        line += f"; reminders go to the announcement channels {offsets} before"
+    return line + "."
 
 
 async def broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:

@@ -8,6 +8,8 @@ never print; a missing or malformed setting becomes one sentence naming the vari
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +44,10 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", validation_alias=_env("GOLIVE_TIMEZONE"))
     workspace: str = Field("local", validation_alias=_env("GOLIVE_WORKSPACE"))
     log_level: str = Field("INFO", validation_alias=_env("GOLIVE_LOG_LEVEL"))
+    #: how long before a scheduled broadcast reminders go out, e.g. "24h,1h,10m" ("" for none)
+    reminders: str = Field("24h,1h,10m", validation_alias=_env("GOLIVE_REMINDERS"))
+    #: how late a job due while golive was down may still run, e.g. "1h"
+    schedule_grace: str = Field("1h", validation_alias=_env("GOLIVE_SCHEDULE_GRACE"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
@@ -95,6 +101,26 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not an IANA time zone such as Europe/Berlin or UTC") from None
         return value
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parse_offsets(value)
+        return value
+
+    @field_validator("schedule_grace")
+    @classmethod
+    def _grace(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def reminder_offsets(self) -> tuple[timedelta, ...]:
+        return parse_offsets(self.reminders)
+
+    @property
+    def schedule_grace_seconds(self) -> int:
+        return max(1, int(parse_duration(self.schedule_grace).total_seconds()))
 
     @field_validator("database_url")
     @classmethod
@@ -165,6 +191,27 @@ class Settings(BaseSettings):
 
 def _items(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``10m``, ``1h30m``, ``2d``: a positive span of time."""
+    word = text.strip().lower()
+    parts = re.findall(r"(\d+)([smhd])", word)
+    if not parts or "".join(n + u for n, u in parts) != word:
+        raise ValueError("must be durations such as 24h, 1h, 10m or 30s")
+    seconds = sum(int(n) * _UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError("must be durations longer than zero, such as 10m")
+    return timedelta(seconds=seconds)
+
+
+def parse_offsets(text: str) -> tuple[timedelta, ...]:
+    """Comma-separated durations, longest first and without repeats."""
+    offsets = {parse_duration(word) for word in text.split(",") if word.strip()}
+    return tuple(sorted(offsets, reverse=True))
 
 
 _NAMES = {

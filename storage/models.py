@@ -12,11 +12,16 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
     false,
 )
@@ -448,4 +453,15 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (MeetingPlatform, "passcode_enc"),
     (OAuthState, "code_verifier_enc"),
     (SlackInstallation, "bot_token_enc"),
+)
+
+
+#: The scheduler's job store (APScheduler's SQLAlchemyJobStore layout, which it reads and
+#: writes itself): declared here so the migration creates it and autogenerate agrees.
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
 )

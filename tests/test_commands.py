@@ -296,8 +296,8 @@ def test_time_only_is_today_in_the_zone() -> None:
         (
             "golive",
             "Sunday service on youtube",
-            "Unknown /golive action 'Sunday'. Choose from: start, stop, status, report, list, "
-            'help, or a title in quotes, e.g. /golive "Sunday service" on youtube.',
+            "Unknown /golive action 'Sunday'. Choose from: start, stop, status, report, edit, "
+            'cancel, list, help, or a title in quotes, e.g. /golive "Sunday service" on youtube.',
         ),
         (
             "meet",

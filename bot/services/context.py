@@ -38,6 +38,7 @@ class Services:
         from bot.services.links import LinkService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
+        from bot.services.scheduler import Scheduler
         from bot.services.tokens import TokenService
 
         self.connections = ConnectionService(self)
@@ -46,6 +47,7 @@ class Services:
         self.meetings = MeetingService(self)
         self.tokens = TokenService(self)
         self.links = LinkService(self)
+        self.scheduler = Scheduler(self)
 
     def __repr__(self) -> str:
         return f"Services(db={self.db!r}, sandbox={self.sandbox is not None})"
@@ -80,6 +82,7 @@ class Services:
         return services
 
     async def close(self) -> None:
+        await self.scheduler.stop()
         await self.http.aclose()
         if self.sandbox is not None:
             await self.sandbox.close()  # type: ignore[attr-defined]

@@ -1,0 +1,323 @@
+"""The scheduler: jobs kept in golive's own database and run by exactly one process.
+
+APScheduler 3's ``AsyncIOScheduler`` runs the jobs on golive's event loop; its
+``SQLAlchemyJobStore`` keeps them in the ``scheduled_jobs`` table, so a restart loses nothing.
+That store is synchronous, so it gets a sync engine for the same database (``sqlite`` or
+``postgresql+psycopg``).
+
+Every process opens the store *paused*: any of them can add, move or remove jobs (a command
+handled anywhere schedules its broadcast), but only the leader resumes and runs them. On
+PostgreSQL the leader is the process holding a session-level advisory lock
+(``pg_try_advisory_lock``) on a connection of its own; the others try again every
+``lock_retry`` seconds and take over when the leader's connection ends (the server releases
+the lock when the session dies, however the process died). On SQLite there is one process,
+and it leads. The leader also re-reads the store every ``lock_retry`` seconds, so it sees jobs
+other processes added.
+
+A job due while no process was leading runs when one takes over, if it is still within the
+misfire grace time (``GOLIVE_SCHEDULE_GRACE``); it then says it ran late, in the log and in
+what it posts. Later than that it is dropped, with a warning in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.services.errors import ServiceError
+from bot.services.reminders import late_note, send_reminder
+from storage.models import AuditEntry
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "scheduled_jobs"
+#: the advisory lock every golive process on one database competes for ("golive" in ASCII)
+LOCK_KEY = 0x676F6C697665
+ACTOR = "scheduler"
+
+#: the scheduler of this process, which job functions reach (jobs are stored by reference)
+_current: Scheduler | None = None
+
+
+def sync_url(url: str) -> str:
+    """The synchronous twin of golive's async database URL, for APScheduler's job store."""
+    parsed = make_url(url)
+    drivers = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}
+    if parsed.drivername not in drivers:
+        raise ValueError(f"no synchronous driver known for {parsed.drivername}")
+    return parsed.set(drivername=drivers[parsed.drivername]).render_as_string(hide_password=False)
+
+
+async def run_job(action: str, workspace: str, item_id: str, due: str, start: str = "") -> None:
+    """What every stored job calls: looked up by name, so stored jobs survive code changes."""
+    if _current is None:
+        log.warning("job %s for %s ran with no scheduler running", action, item_id)
+        return
+    await _current.run(action, workspace, item_id, datetime.fromisoformat(due), start)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        lock_retry: float = 5.0,
+        late_after: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.services = services
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.lock_retry = lock_retry
+        self.late_after = late_after
+        self.leader = False
+        self._aps: AsyncIOScheduler | None = None
+        self._store_engine: Engine | None = None
+        self._lock_engine: AsyncEngine | None = None
+        self._lock: AsyncConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"Scheduler(leader={self.leader}, running={self._task is not None})"
+
+    @property
+    def postgres(self) -> bool:
+        return make_url(self.services.db.url).drivername.startswith("postgresql")
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _store(self) -> AsyncIOScheduler:
+        """The job store, opened paused on first use (needs the running event loop)."""
+        if self._aps is None:
+            url = sync_url(self.services.db.url)
+            options = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+            self._store_engine = create_engine(url, pool_pre_ping=True, **options)
+            store = SQLAlchemyJobStore(engine=self._store_engine, tablename=JOBS_TABLE)
+            self._aps = AsyncIOScheduler(
+                jobstores={"default": store},
+                timezone=UTC,
+                job_defaults={
+                    "misfire_grace_time": self.services.settings.schedule_grace_seconds,
+                    "coalesce": True,
+                    "max_instances": 1,
+                },
+            )
+            self._aps.add_listener(self._missed, EVENT_JOB_MISSED)
+            self._aps.start(paused=True)
+        return self._aps
+
+    async def start(self) -> None:
+        """Run jobs in this process whenever it is (or becomes) the leader."""
+        global _current
+        _current = self
+        self._store()
+        if self._task is None:
+            self._task = asyncio.create_task(self._lead(), name="golive-scheduler")
+
+    async def stop(self) -> None:
+        global _current
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        await self._resign()
+        if self._lock_engine is not None:
+            await self._lock_engine.dispose()
+            self._lock_engine = None
+        if self._store_engine is not None:
+            self._store_engine.dispose()
+            self._store_engine = None
+        if _current is self:
+            _current = None
+
+    # -- leadership ------------------------------------------------------------------------
+
+    async def _lead(self) -> None:
+        while True:
+            try:
+                if not self.leader and await self._take_lead():
+                    self.leader = True
+                    log.info("scheduler: this process runs the scheduled jobs")
+                    self._store().resume()
+                elif self.leader and not await self._still_leading():
+                    self.leader = False
+                    self._store().pause()
+                    log.warning("scheduler: lost the database lock; another process takes over")
+                elif self.leader:
+                    self._store().wakeup()  # see jobs other processes added or moved
+            except Exception:  # the loop must outlive a database hiccup
+                log.exception("scheduler: leadership check failed")
+            await asyncio.sleep(self.lock_retry)
+
+    async def _take_lead(self) -> bool:
+        if not self.postgres:
+            return True
+        if self._lock_engine is None:
+            # Its own unpooled connection: closing it really ends the session and the lock.
+            self._lock_engine = create_async_engine(self.services.db.url, poolclass=NullPool)
+        conn = await self._lock_engine.connect()
+        try:
+            query = text("SELECT pg_try_advisory_lock(:key)")
+            result = await conn.execute(query, {"key": LOCK_KEY})
+            got = bool(result.scalar())
+            await conn.commit()
+        except Exception:
+            await conn.close()
+            raise
+        if not got:
+            await conn.close()
+            return False
+        self._lock = conn
+        return True
+
+    async def _still_leading(self) -> bool:
+        if self._lock is None:
+            return not self.postgres
+        try:
+            await self._lock.execute(text("SELECT 1"))
+            await self._lock.commit()
+        except Exception:
+            log.exception("scheduler: the lock connection failed")
+            await self._resign()
+            return False
+        return True
+
+    async def _resign(self) -> None:
+        conn, self._lock = self._lock, None
+        self.leader = False
+        if conn is None:
+            return
+        try:
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            await conn.commit()
+        except Exception as exc:  # the session is gone, and the lock with it
+            log.info("scheduler: lock connection already closed (%s)", type(exc).__name__)
+        finally:
+            await conn.close()
+
+    # -- planning --------------------------------------------------------------------------
+
+    def plan_broadcast(self, workspace: str, stream_id: str, start: datetime) -> list[datetime]:
+        """(Re)place a broadcast's start and its reminders; returns the reminder times kept.
+
+        Reminders whose time has passed already are skipped."""
+        aps = self._store()
+        self.unplan("broadcast", stream_id)
+        now = self.clock()
+        due = start.astimezone(UTC)
+        aps.add_job(
+            run_job,
+            "date",
+            run_date=due,
+            id=f"broadcast:{stream_id}:start",
+            args=["start", workspace, stream_id, due.isoformat()],
+            replace_existing=True,
+        )
+        kept = []
+        for offset in self.services.settings.reminder_offsets:
+            at = due - offset
+            if at <= now:
+                continue
+            aps.add_job(
+                run_job,
+                "date",
+                run_date=at,
+                id=f"broadcast:{stream_id}:remind:{int(offset.total_seconds())}",
+                args=["remind", workspace, stream_id, at.isoformat(), due.isoformat()],
+                replace_existing=True,
+            )
+            kept.append(at)
+        return kept
+
+    def unplan(self, kind: str, item_id: str) -> int:
+        """Remove every job of one broadcast or meeting; returns how many there were."""
+        aps = self._store()
+        prefix = f"{kind}:{item_id}:"
+        jobs = [job for job in aps.get_jobs() if job.id.startswith(prefix)]
+        for job in jobs:
+            job.remove()
+        return len(jobs)
+
+    def planned(self, kind: str, item_id: str) -> list[tuple[str, datetime]]:
+        """(job id, run time) of one item's jobs, soonest first."""
+        prefix = f"{kind}:{item_id}:"
+        jobs = [j for j in self._store().get_jobs() if j.id.startswith(prefix)]
+        return sorted(((j.id, j.next_run_time) for j in jobs), key=lambda pair: pair[1])
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run(
+        self, action: str, workspace: str, item_id: str, due: datetime, start: str = ""
+    ) -> None:
+        late = self.clock() - due
+        note = None
+        if late > self.late_after:
+            note = late_note(due, late)
+            log.warning("scheduled %s of %s ran late by %s", action, item_id, late)
+        try:
+            if action == "start":
+                await self._start(workspace, item_id, due, note)
+            elif action == "remind":
+                await send_reminder(
+                    self.services,
+                    workspace,
+                    item_id,
+                    datetime.fromisoformat(start),
+                    # on time, the countdown is the offset itself ("starts in 1 h", not "59 min")
+                    now=due if note is None else self.clock(),
+                    note=note,
+                )
+            else:
+                log.warning("unknown scheduled action %s for %s", action, item_id)
+        except ServiceError as exc:  # cancelled or gone meanwhile: nothing to do
+            log.info("scheduled %s of %s skipped: %s", action, item_id, exc)
+
+    async def _start(self, workspace: str, stream_id: str, due: datetime, note: str | None) -> None:
+        from bot.handlers import broadcast_post
+
+        services = self.services
+        planned = (await services.livestreams.get(workspace, stream_id)).scheduled_start
+        if planned is None or abs((planned - due).total_seconds()) > 1:
+            log.info("scheduled start of %s skipped: it was moved to %s", stream_id, planned)
+            return
+        stream, _ = await services.livestreams.start(workspace, ACTOR, stream_id)
+        async with services.db.transaction() as session:
+            session.add(
+                AuditEntry(
+                    actor=ACTOR,
+                    action="broadcast scheduled start",
+                    target=stream_id,
+                    operation=note or "on time",
+                )
+            )
+        announcement = await broadcast_post(services, stream, services.settings.timezone)
+        if note:
+            announcement = replace(announcement, notes=(*announcement.notes, note))
+        await services.announcements.refresh(workspace, announcement)
+        log.info("scheduled start of %s: %s", stream_id, stream.status)
+
+    def _missed(self, event: JobExecutionEvent) -> None:
+        log.warning(
+            "scheduled job %s was due at %s, later than the grace time allows: dropped",
+            event.job_id,
+            event.scheduled_run_time,
+        )
