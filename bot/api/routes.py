@@ -391,6 +391,8 @@ async def patch_livestream(request: web.Request) -> web.Response:
         description=body.description,
         start=_future(body.start),
     )
+    if body.start is not None and stream.scheduled_start is not None:
+        services.scheduler.plan_broadcast(who.workspace, stream.id, stream.scheduled_start)
     post = await handlers.broadcast_post(services, stream, services.settings.timezone)
     await services.announcements.refresh(who.workspace, post)
     return _json(await _livestream(request, stream_id))
@@ -399,6 +401,7 @@ async def patch_livestream(request: web.Request) -> web.Response:
 async def delete_livestream(request: web.Request) -> web.Response:
     services, who = request.app[SERVICES], _who(request)
     stream = await services.livestreams.cancel(who.workspace, who.user_id, request.match_info["id"])
+    services.scheduler.unplan("broadcast", stream.id)
     post = await handlers.broadcast_post(services, stream, services.settings.timezone)
     await services.announcements.refresh(who.workspace, post)
     return _json(await _livestream(request, stream.id))
