@@ -18,6 +18,7 @@ having a bad minute is not a broken connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ACTOR = "golive health"
 DEFAULT_REFRESH_AHEAD = timedelta(minutes=15)
+DEFAULT_INTERVAL = 300.0
 
 #: one cheap authenticated read per platform (method, path under the API base, params)
 PROBES: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -98,6 +100,28 @@ class HealthService:
 
     def report_chat(self, chat: str, status: str) -> None:
         self.chat[chat] = status
+
+    def interval(self) -> float:
+        """``GOLIVE_HEALTH_INTERVAL`` seconds between checks (default 300, at least 30)."""
+        raw = self.services.settings.environment.get("GOLIVE_HEALTH_INTERVAL")
+        try:
+            value = float(raw) if raw else DEFAULT_INTERVAL
+        except ValueError:
+            log.warning(
+                "GOLIVE_HEALTH_INTERVAL=%r is not a number; using %s", raw, DEFAULT_INTERVAL
+            )
+            value = DEFAULT_INTERVAL
+        return max(30.0, value)
+
+    async def run_checks(self, interval: float | None = None) -> None:
+        """Check every connection, then again every ``interval`` seconds, until cancelled.
+
+        A plain loop for a process without the scheduler; the scheduler runs
+        :meth:`check_all` as a job instead, in one process only."""
+        interval = self.interval() if interval is None else interval
+        while True:
+            await self.check_all()
+            await asyncio.sleep(interval)
 
     async def check_all(self) -> list[CheckResult]:
         async with self.services.db.sessions() as session:

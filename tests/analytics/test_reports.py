@@ -71,6 +71,7 @@ async def test_samples_every_live_platform_and_reports_peak_and_average(services
     assert image.format == "PNG" and image.size == (900, 450)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent
 async def test_report_compares_with_previous_broadcasts(services: Services):
     first = await live_broadcast(services, "youtube")
     set_viewers(services, 40, 0, 0)
@@ -84,6 +85,7 @@ async def test_report_compares_with_previous_broadcasts(services: Services):
     assert "peak 60 vs 40 on average (+50%)" in "\n".join(report.lines())
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent
 async def test_sampler_loop_stops_when_the_broadcast_ends(services: Services):
     stream_id = await live_broadcast(services, "youtube")
     set_viewers(services, 5, 0, 0)
@@ -127,6 +129,7 @@ async def web(services):
     await server.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent
 async def test_metrics_in_prometheus_text_format(services: Services, web):
     await live_broadcast(services, "youtube")
     await run(services, WHO, "golive", "nonsense-subcommand-x")
@@ -140,6 +143,7 @@ async def test_metrics_in_prometheus_text_format(services: Services, web):
     assert "# TYPE golive_platform_retryable_answers_total counter" in body
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent
 async def test_healthz_reports_database_scheduler_and_chat(services: Services, web):
     services.health.report_chat("slack", "connected")
     body = (await web.get("/healthz")).json()
@@ -147,3 +151,18 @@ async def test_healthz_reports_database_scheduler_and_chat(services: Services, w
     assert body["database"]["status"] == "ok"
     assert body["scheduler"] == {"status": "not running"}
     assert body["chat"] == {"slack": "connected"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent
+async def test_console_saves_the_chart_under_the_data_dir(services: Services):
+    from bot.adapters.console import shell
+
+    services.settings.workspace = "w"
+    stream_id = await live_broadcast(services, "youtube")
+    set_viewers(services, 7, 0, 0)
+    await services.analytics.sample("w", stream_id)
+    out = io.StringIO()
+    await shell.run(services, io.StringIO(f"/golive report {stream_id}\n"), out)
+    saved = services.settings.data_dir / "reports" / f"golive-{stream_id}-viewers.png"
+    assert f"(chart saved to {saved})" in out.getvalue()
+    assert saved.read_bytes().startswith(b"\x89PNG")
