@@ -287,6 +287,8 @@ async def _report(services: Services, who: Requester, item_id: str | None) -> Re
     lines.append(f"  {clicks_line(item, counts)} · total {sum(counts.values())}")
     files: list[tuple[str, bytes]] = []
     if isinstance(item, Livestream):
+        if item.status == "live":  # the figures include this moment
+            await services.analytics.sample(who.workspace, item.id)
         figures = await services.analytics.report(who.workspace, item.id)
         lines.extend(figures.lines())
         # rendering takes a moment: keep the event loop answering meanwhile

@@ -58,6 +58,7 @@ async def test_samples_every_live_platform_and_reports_peak_and_average(services
     assert report.duration == timedelta(minutes=20)
     assert report.previous is None
 
+    assert (await run(services, WHO, "golive", f"stop {stream_id}")).ok
     reply = await run(services, WHO, "golive", f"report {stream_id}")
     assert reply.ok, reply.private
     text = reply.posts[0]
@@ -163,6 +164,7 @@ async def test_console_saves_the_chart_under_the_data_dir(services: Services):
     await services.analytics.sample("w", stream_id)
     out = io.StringIO()
     await shell.run(services, io.StringIO(f"/golive report {stream_id}\n"), out)
+    assert len(await services.analytics.samples(stream_id)) == 2  # a live report samples too
     saved = services.settings.data_dir / "reports" / f"golive-{stream_id}-viewers.png"
     assert f"(chart saved to {saved})" in out.getvalue()
     assert saved.read_bytes().startswith(b"\x89PNG")
