@@ -7,6 +7,7 @@ links). Nothing here knows Slack, Discord or a terminal.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -41,6 +42,9 @@ class Reply:
     posts: list[Announcement | str] = field(default_factory=list)
     private: list[str] = field(default_factory=list)
     direct: list[tuple[str, str]] = field(default_factory=list)  # (person, private message)
+    #: (file name, bytes) to upload with the posts where the chat can (the report's chart);
+    #: the console saves them under the data directory instead
+    files: list[tuple[str, bytes]] = field(default_factory=list)
     ok: bool = True
 
     @classmethod
@@ -85,6 +89,14 @@ async def run(
 
     ``progress`` receives per-platform reports while platforms are called (chat adapters edit
     one message in place with them)."""
+    reply = await _run(services, who, command, text, progress)
+    services.metrics.count_command(command, reply.ok)
+    return reply
+
+
+async def _run(
+    services: Services, who: Requester, command: str, text: str, progress: Progress | None
+) -> Reply:
     try:
         parsed = parse(services, who, command, text)
         return await execute(services, who, parsed, progress)
@@ -310,8 +322,17 @@ async def _report(services: Services, who: Requester, item_id: str | None) -> Re
             + (f" ({by})" if by else "")
         )
     lines.append(f"  {clicks_line(item, counts)} · total {sum(counts.values())}")
+    files: list[tuple[str, bytes]] = []
+    if isinstance(item, Livestream):
+        if item.status == "live":  # the figures include this moment
+            await services.analytics.sample(who.workspace, item.id)
+        figures = await services.analytics.report(who.workspace, item.id)
+        lines.extend(figures.lines())
+        # rendering takes a moment: keep the event loop answering meanwhile
+        png = await asyncio.to_thread(figures.chart)
+        files.append((f"golive-{item.id}-viewers.png", png))
     lines.append(f"  watch page: {tracking.page_url}")
-    return Reply(posts=["\n".join(lines)])
+    return Reply(posts=["\n".join(lines)], files=files)
 
 
 async def _announce(

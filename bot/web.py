@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot import pages
 from bot.messages import display
+from bot.metrics import CONTENT_TYPE_LATEST
 from bot.services.context import Services
 from bot.services.errors import ServiceError
 from providers import platforms
@@ -190,25 +191,49 @@ async def watch_state(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Database (reachable, schema current), scheduler leadership and chat connections.
+
+    503 only when the database is unusable: a chat that is reconnecting or a process that is
+    not the scheduler leader still serves everything else."""
     services = request.app[SERVICES]
-    current, head = await services.db.revision()
-    healthy = current == head
+    try:
+        current, head = await services.db.revision()
+    except Exception as exc:  # the database is down: say so without a stack trace
+        log.warning("health: database unreachable (%s)", type(exc).__name__)
+        database = {"status": "unreachable"}
+        healthy = False
+        current = None
+    else:
+        healthy = current == head
+        database = {"status": "ok" if healthy else "migrations pending", "schema": current}
+    scheduler = getattr(services, "scheduler", None)
+    if scheduler is None:
+        leadership: dict[str, object] = {"status": "not running"}
+    else:
+        leader = bool(getattr(scheduler, "is_leader", False))
+        leadership = {"status": "leader" if leader else "standby", "leader": leader}
     return web.json_response(
-        {"status": "ok" if healthy else "migrations pending", "schema": current},
+        {
+            "status": "ok" if healthy else ("migrations pending" if current else "unhealthy"),
+            "schema": current,
+            "database": database,
+            "scheduler": leadership,
+            "chat": dict(services.health.chat),
+        },
         status=200 if healthy else 503,
     )
 
 
 async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format (bot/metrics.py lists the series)."""
     services = request.app[SERVICES]
-    streams = await services.livestreams.list(services.settings.workspace, limit=1000)
-    live = sum(1 for s in streams if s.status == "live")
-    text = (
-        "# HELP golive_broadcasts_live Broadcasts currently live.\n"
-        "# TYPE golive_broadcasts_live gauge\n"
-        f"golive_broadcasts_live {live}\n"
+    try:
+        services.metrics.broadcasts_live.set(len(await services.analytics.live()))
+    except Exception as exc:  # still serve the counters when the database is down
+        log.warning("metrics: could not count live broadcasts (%s)", type(exc).__name__)
+    return web.Response(
+        body=services.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )
-    return web.Response(text=text, content_type="text/plain")
 
 
 def create_app(services: Services, slack: object | None = None) -> web.Application:

@@ -444,6 +444,43 @@ class ModerationEntry(Base):
         return f"ModerationEntry({self.action} on {self.platform} by {self.actor}: {self.result})"
 
 
+class ViewerSample(Base):
+    """Viewers of one platform of one broadcast at one moment, sampled while it is live."""
+
+    __tablename__ = "viewer_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    livestream_id: Mapped[str] = mapped_column(
+        ForeignKey("livestreams.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    viewers: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"ViewerSample({self.livestream_id} {self.platform} {self.viewers})"
+
+
+class ConnectionNotice(Base):
+    """A connection problem admins were told about, so each problem is told once.
+
+    A problem stays open until a check finds the connection healthy again (``resolved_at``);
+    the same problem coming back later is a new one and is told again."""
+
+    __tablename__ = "connection_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    problem: Mapped[str] = mapped_column(String(32))  # "expired", "broken", "refresh refused"
+    reason: Mapped[str] = mapped_column(Text, default="")
+    notified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"ConnectionNotice({self.platform} {self.problem})"
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

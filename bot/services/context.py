@@ -33,8 +33,11 @@ class Services:
     notices: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        from bot.metrics import Metrics
+        from bot.services.analytics import AnalyticsService
         from bot.services.announcements import AnnouncementService
         from bot.services.connections import ConnectionService
+        from bot.services.health import HealthService
         from bot.services.links import LinkService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
@@ -48,6 +51,11 @@ class Services:
         self.tokens = TokenService(self)
         self.links = LinkService(self)
         self.scheduler = Scheduler(self)
+        self.analytics = AnalyticsService(self)
+        self.health = HealthService(self)
+        self.metrics = Metrics()
+        self._api_bases: list[tuple[str, str]] | None = None
+        self.http.event_hooks.setdefault("response", []).append(self.metrics.hook(self.platform_of))
 
     def __repr__(self) -> str:
         return f"Services(db={self.db!r}, sandbox={self.sandbox is not None})"
@@ -87,6 +95,25 @@ class Services:
         if self.sandbox is not None:
             await self.sandbox.close()  # type: ignore[attr-defined]
         await self.db.dispose()
+
+    def platform_of(self, url: httpx.URL) -> str | None:
+        """The platform whose API base ``url`` is under (for metrics), else None."""
+        if self._api_bases is None:
+            from providers import platforms
+
+            bases = []
+            for name in platforms():
+                try:
+                    bases.append((self.platform_config(name).endpoints.api_url, name))
+                except Exception:  # a platform that cannot be configured is never called
+                    log.debug("no API base for %s", name)
+            # longest first: emulators on one host differ only by path
+            self._api_bases = sorted(bases, key=lambda b: -len(b[0]))
+        text = str(url)
+        for base, name in self._api_bases:
+            if base and text.startswith(base):
+                return name
+        return None
 
     def platform_config(self, platform: str) -> PlatformConfig:
         """Endpoints and app credentials; an explicit GOLIVE_<PLATFORM>_* override always wins."""

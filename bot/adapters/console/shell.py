@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot import handlers
@@ -25,6 +26,20 @@ def render(reply: Reply) -> str:
     parts.extend(f"(only you) {line}" for line in reply.private)
     parts.extend(f"(to {person}) {text}" for person, text in reply.direct)
     return "\n".join(parts)
+
+
+def save_files(services: Services, reply: Reply) -> list[Path]:
+    """A terminal shows no images: write the reply's files under the data directory."""
+    if not reply.files:
+        return []
+    folder = services.settings.data_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name, data in reply.files:
+        path = folder / Path(name).name  # never outside the folder
+        path.write_bytes(data)
+        saved.append(path)
+    return saved
 
 
 def split_command(line: str) -> tuple[str, str] | None:
@@ -74,4 +89,6 @@ async def run(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sy
         if not reply.ok:
             failures += 1
         print(render(reply), file=stdout, flush=True)
+        for path in save_files(services, reply):
+            print(f"(chart saved to {path})", file=stdout, flush=True)
     return 1 if failures else 0

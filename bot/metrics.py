@@ -1,0 +1,91 @@
+"""golive's Prometheus metrics, served as text by ``GET /metrics``.
+
+One registry per process (not the library's global one, so tests that start several
+``Services`` do not collide). Platform calls are counted by an httpx response hook on the
+shared client every :class:`providers.http.PlatformHttp` uses, so providers count nothing
+themselves: each answer is attributed to the platform whose API base URL it was sent to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+
+def outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    if status == 401:
+        return "auth_error"
+    if status == 429:
+        return "rate_limited"
+    if status >= 500:
+        return "server_error"
+    return "client_error"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "golive_commands",
+            "Chat and console commands handled, by command and outcome.",
+            ["command", "outcome"],
+            registry=self.registry,
+        )
+        self.platform_calls = Counter(
+            "golive_platform_calls",
+            "Platform API answers, by platform and outcome "
+            "(ok, client_error, auth_error, rate_limited, server_error).",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
+        self.retries = Counter(
+            "golive_platform_retryable_answers",
+            "Platform answers golive retries (429 and 5xx); the last attempt included.",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.broadcasts_live = Gauge(
+            "golive_broadcasts_live", "Broadcasts currently live.", registry=self.registry
+        )
+        self.viewer_samples = Counter(
+            "golive_viewer_samples",
+            "Viewer counts sampled, by platform.",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.connection_problems = Counter(
+            "golive_connection_problems_notified",
+            "Connection problems admins were told about, by platform and problem.",
+            ["platform", "problem"],
+            registry=self.registry,
+        )
+
+    def count_command(self, command: str, ok: bool) -> None:
+        self.commands.labels(command, "ok" if ok else "refused").inc()
+
+    def record_answer(self, platform: str, status: int | None) -> None:
+        """``status`` None: the platform did not answer (timeout, connection refused)."""
+        label = "unreachable" if status is None else outcome(status)
+        self.platform_calls.labels(platform, label).inc()
+        if status is None or status == 429 or status >= 500:
+            self.retries.labels(platform).inc()
+
+    def hook(self, platform_of: Callable[[httpx.URL], str | None]):
+        """An httpx response event hook counting answers of known platform URLs."""
+
+        async def on_response(response: httpx.Response) -> None:
+            platform = platform_of(response.request.url)
+            if platform is not None:
+                self.record_answer(platform, response.status_code)
+
+        return on_response
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
