@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,9 @@ class Scheduler:
         self._lock_engine: AsyncEngine | None = None
         self._lock: AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        #: periodic work only the leader does (viewer samples, connection checks): last runs
+        self._routine_runs: dict[str, float] = {}
+        self._routine_tasks: set[asyncio.Task[object]] = set()
 
     def __repr__(self) -> str:
         return f"Scheduler(leader={self.leader}, running={self._task is not None})"
@@ -131,6 +135,8 @@ class Scheduler:
 
     async def stop(self) -> None:
         global _current
+        for routine in list(self._routine_tasks):
+            routine.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -164,9 +170,35 @@ class Scheduler:
                     log.warning("scheduler: lost the database lock; another process takes over")
                 elif self.leader:
                     self._store().wakeup()  # see jobs other processes added or moved
+                if self.leader:
+                    self._routines()
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("scheduler: leadership check failed")
             await asyncio.sleep(self.lock_retry)
+
+    def _routines(self) -> None:
+        """Sample viewers of live broadcasts and check connections, each at its interval,
+        in the leader only (so several processes do not sample or notify twice)."""
+        from bot.services.analytics import sample_interval
+
+        services = self.services
+        due = {
+            "viewer samples": (sample_interval(services), services.analytics.sample_live),
+            "connection health": (services.health.interval(), services.health.check_all),
+        }
+        now = time.monotonic()
+        for name, (interval, work) in due.items():
+            if now - self._routine_runs.get(name, float("-inf")) < interval:
+                continue
+            self._routine_runs[name] = now
+            task = asyncio.create_task(work(), name=f"golive-{name}")
+            self._routine_tasks.add(task)
+            task.add_done_callback(self._routine_done)
+
+    def _routine_done(self, task: asyncio.Task[object]) -> None:
+        self._routine_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("scheduler: %s failed", task.get_name(), exc_info=task.exception())
 
     async def _take_lead(self) -> bool:
         if not self.postgres:
