@@ -206,11 +206,11 @@ async def healthz(request: web.Request) -> web.Response:
     else:
         healthy = current == head
         database = {"status": "ok" if healthy else "migrations pending", "schema": current}
-    scheduler = getattr(services, "scheduler", None)
-    if scheduler is None:
+    scheduler = services.scheduler
+    if not scheduler.running:
         leadership: dict[str, object] = {"status": "not running"}
     else:
-        leader = bool(getattr(scheduler, "is_leader", False))
+        leader = scheduler.leader
         leadership = {"status": "leader" if leader else "standby", "leader": leader}
     return web.json_response(
         {

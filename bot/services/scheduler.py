@@ -97,7 +97,12 @@ class Scheduler:
         self._routine_tasks: set[asyncio.Task[object]] = set()
 
     def __repr__(self) -> str:
-        return f"Scheduler(leader={self.leader}, running={self._task is not None})"
+        return f"Scheduler(leader={self.leader}, running={self.running})"
+
+    @property
+    def running(self) -> bool:
+        """Started in this process (``golive serve``); the console never runs jobs."""
+        return self._task is not None
 
     @property
     def postgres(self) -> bool:
