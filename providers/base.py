@@ -32,10 +32,13 @@ def setting_flag(platform: str, name: str, value: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
+    from providers import provider_class
     from providers.errors import InvalidRequest
 
-    label = platform.capitalize() if platform != "teams" else "Teams"
-    raise InvalidRequest(platform, f"{label} setting {name} must be true or false, not {value!r}")
+    label = provider_class(platform).display_name
+    raise InvalidRequest(
+        platform, f"{label} setting {name} must be true or false (or yes/no), not {value!r}"
+    )
 
 
 class Kind(StrEnum):

@@ -12,7 +12,7 @@ from bot.chat.youtube import YouTubeCollector
 from providers.base import BroadcastHandle, BroadcastState
 from providers.chat.twitch import WS_URL
 from tests.chat.helpers import BROADCAST, LiveYouTube
-from tests.chat.test_chat_store import line
+from tests.chat.test_store import line
 
 
 class Flaky:
