@@ -97,6 +97,8 @@ class Announcement:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: the member watch page (``/live/{slug}``), when golive's web app serves one
     page_url: str | None = None
+    #: scheduled and still ahead: chats offer a "Remind me" button (a DM at each reminder)
+    remindable: bool = False
 
 
 def _when(start: datetime | None, tz: str, suffix: str = "") -> str:
@@ -140,6 +142,7 @@ def broadcast_announcement(
         description=stream.description,
         notes=notes,
         page_url=page_url,
+        remindable=stream.scheduled_start is not None and stream.status == "created",
     )
 
 
@@ -172,6 +175,7 @@ def meeting_announcement(
         links=_ordered(links),
         notes=notes,
         page_url=page_url,
+        remindable=meeting.start is not None and meeting.status != "cancelled",
     )
 
 

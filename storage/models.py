@@ -481,6 +481,47 @@ class ConnectionNotice(Base):
         return f"ConnectionNotice({self.platform} {self.problem})"
 
 
+class ChatEvent(Base):
+    """A scheduled item's event in one chat server (a Discord guild scheduled event), so an
+    edit or cancel reaches the same event."""
+
+    __tablename__ = "chat_events"
+    __table_args__ = (
+        UniqueConstraint("item_kind", "item_id", "chat", "scope", name="uq_chat_event"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    item_kind: Mapped[str] = mapped_column(String(16))  # "broadcast" or "meeting"
+    item_id: Mapped[str] = mapped_column(String(16), index=True)
+    chat: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(64))  # the Discord guild id
+    event_id: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"ChatEvent({self.chat}:{self.scope}/{self.event_id} {self.item_id})"
+
+
+class ReminderOptIn(Base):
+    """A member who asked for a private reminder of one scheduled item."""
+
+    __tablename__ = "reminder_optins"
+    __table_args__ = (
+        UniqueConstraint("item_kind", "item_id", "chat", "user_id", name="uq_reminder_optin"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(16), index=True)
+    chat: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"ReminderOptIn({self.chat}:{self.user_id} {self.item_id})"
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

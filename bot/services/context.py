@@ -37,10 +37,12 @@ class Services:
         from bot.services.analytics import AnalyticsService
         from bot.services.announcements import AnnouncementService
         from bot.services.connections import ConnectionService
+        from bot.services.events import EventService
         from bot.services.health import HealthService
         from bot.services.links import LinkService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
+        from bot.services.optins import OptInService
         from bot.services.scheduler import Scheduler
         from bot.services.tokens import TokenService
 
@@ -48,6 +50,8 @@ class Services:
         self.announcements = AnnouncementService(self)
         self.livestreams = LivestreamService(self)
         self.meetings = MeetingService(self)
+        self.optins = OptInService(self)
+        self.events = EventService(self)
         self.tokens = TokenService(self)
         self.links = LinkService(self)
         self.scheduler = Scheduler(self)

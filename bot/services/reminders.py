@@ -1,9 +1,9 @@
-"""Reminders before a scheduled broadcast, posted where its announcement is.
+"""Reminders before a scheduled broadcast or meeting, posted where its announcement is.
 
 Each reminder is the announcement itself (title, time, the tracked links) with a countdown
 note, posted anew in every channel holding a copy of the announcement, so members see it at
 the bottom of the channel. It is not stored as a copy: later state changes edit the
-announcement, not the reminders.
+announcement, not the reminders. Members who pressed "Remind me" also get it privately.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.services.optins import dm_text
 from bot.views import Announcement
 
 if TYPE_CHECKING:
@@ -59,33 +60,50 @@ def reminder(
     )
 
 
+async def current_post(
+    services: Services, kind: str, workspace: str, item_id: str
+) -> Announcement | None:
+    """The item's announcement as it is now, or None when it is no longer ahead."""
+    from bot.handlers import broadcast_post, meeting_post
+
+    tz = services.settings.timezone
+    if kind == "meeting":
+        meeting = await services.meetings.get(workspace, item_id)
+        if meeting.status == "cancelled":
+            log.info("reminder for meeting %s skipped: it is cancelled", item_id)
+            return None
+        return await meeting_post(services, meeting, tz)
+    stream = await services.livestreams.get(workspace, item_id)
+    if stream.status != "created":
+        log.info("reminder for %s skipped: it is %s", item_id, stream.status)
+        return None
+    return await broadcast_post(services, stream, tz)
+
+
 async def send_reminder(
     services: Services,
+    kind: str,
     workspace: str,
-    stream_id: str,
+    item_id: str,
     start: datetime,
     *,
     now: datetime,
     note: str | None = None,
 ) -> int:
-    """Post the reminder in every announcement channel; returns how many got it."""
-    from bot.handlers import broadcast_post
-
-    stream = await services.livestreams.get(workspace, stream_id)
-    if stream.status != "created":
-        log.info("reminder for %s skipped: it is %s", stream_id, stream.status)
+    """Post the reminder in every announcement channel and DM every member who opted in;
+    returns how many channels got it."""
+    current = await current_post(services, kind, workspace, item_id)
+    if current is None:
         return 0
     board = services.announcements
-    post = reminder(
-        await broadcast_post(services, stream, services.settings.timezone), start, now, note
-    )
-    copies = await board.copies("broadcast", stream_id)
+    post = replace(reminder(current, start, now, note), remindable=True)
+    copies = await board.copies(kind, item_id)
     channels = list(dict.fromkeys((c.chat, c.channel) for c in copies))
 
     async def one(chat: str, channel: str) -> bool:
         publisher = board.publishers.get(chat)
         if publisher is None:
-            log.info("reminder for %s: no %s connection running", stream_id, chat)
+            log.info("reminder for %s: no %s connection running", item_id, chat)
             return False
         try:
             await publisher.post(workspace, channel, post)
@@ -95,5 +113,14 @@ async def send_reminder(
         return True
 
     sent = sum(await asyncio.gather(*(one(*pair) for pair in channels)))
-    log.info("reminder for %s (%s) posted in %d channel(s)", stream_id, countdown(start, now), sent)
+    direct = await services.optins.send(
+        workspace, kind, item_id, dm_text(current, countdown(start, now))
+    )
+    log.info(
+        "reminder for %s (%s) posted in %d channel(s), sent to %d member(s)",
+        item_id,
+        countdown(start, now),
+        sent,
+        direct,
+    )
     return sent

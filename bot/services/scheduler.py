@@ -65,12 +65,14 @@ def sync_url(url: str) -> str:
     return parsed.set(drivername=drivers[parsed.drivername]).render_as_string(hide_password=False)
 
 
-async def run_job(action: str, workspace: str, item_id: str, due: str, start: str = "") -> None:
+async def run_job(
+    action: str, workspace: str, item_id: str, due: str, start: str = "", kind: str = "broadcast"
+) -> None:
     """What every stored job calls: looked up by name, so stored jobs survive code changes."""
     if _current is None:
         log.warning("job %s for %s ran with no scheduler running", action, item_id)
         return
-    await _current.run(action, workspace, item_id, datetime.fromisoformat(due), start)
+    await _current.run(action, workspace, item_id, datetime.fromisoformat(due), start, kind)
 
 
 class Scheduler:
@@ -259,7 +261,6 @@ class Scheduler:
         Reminders whose time has passed already are skipped."""
         aps = self._store()
         self.unplan("broadcast", stream_id)
-        now = self.clock()
         due = start.astimezone(UTC)
         aps.add_job(
             run_job,
@@ -269,17 +270,31 @@ class Scheduler:
             args=["start", workspace, stream_id, due.isoformat()],
             replace_existing=True,
         )
+        return self._plan_reminders("broadcast", workspace, stream_id, due)
+
+    def plan_meeting(self, workspace: str, meeting_id: str, start: datetime) -> list[datetime]:
+        """(Re)place a meeting's reminders: meetings start when their host opens them, so
+        golive only reminds members, at the same offsets as broadcasts."""
+        self.unplan("meeting", meeting_id)
+        return self._plan_reminders("meeting", workspace, meeting_id, start.astimezone(UTC))
+
+    def _plan_reminders(
+        self, kind: str, workspace: str, item_id: str, due: datetime
+    ) -> list[datetime]:
+        aps = self._store()
+        now = self.clock()
         kept = []
         for offset in self.services.settings.reminder_offsets:
             at = due - offset
             if at <= now:
                 continue
+            args = ["remind", workspace, item_id, at.isoformat(), due.isoformat()]
             aps.add_job(
                 run_job,
                 "date",
                 run_date=at,
-                id=f"broadcast:{stream_id}:remind:{int(offset.total_seconds())}",
-                args=["remind", workspace, stream_id, at.isoformat(), due.isoformat()],
+                id=f"{kind}:{item_id}:remind:{int(offset.total_seconds())}",
+                args=[*args, kind] if kind != "broadcast" else args,
                 replace_existing=True,
             )
             kept.append(at)
@@ -303,7 +318,13 @@ class Scheduler:
     # -- running ---------------------------------------------------------------------------
 
     async def run(
-        self, action: str, workspace: str, item_id: str, due: datetime, start: str = ""
+        self,
+        action: str,
+        workspace: str,
+        item_id: str,
+        due: datetime,
+        start: str = "",
+        kind: str = "broadcast",
     ) -> None:
         late = self.clock() - due
         note = None
@@ -316,6 +337,7 @@ class Scheduler:
             elif action == "remind":
                 await send_reminder(
                     self.services,
+                    kind,
                     workspace,
                     item_id,
                     datetime.fromisoformat(start),

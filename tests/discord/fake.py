@@ -9,7 +9,8 @@ interactions/application-commands.mdx (bulk overwrite of guild commands, option 
 resources/message.mdx (create/edit message, embed limits), components/reference.mdx (action
 rows, buttons: link buttons have a url and no custom_id), resources/channel.mdx
 (start thread from message; the thread's id is the starter message's id),
-resources/user.mdx (create DM) and topics/gateway.mdx plus gateway-events.mdx (``GET
+resources/user.mdx (create DM), resources/guild-scheduled-event.mdx (in
+scheduled_events.py) and topics/gateway.mdx plus gateway-events.mdx (``GET
 /gateway/bot``; Hello, Identify with its intents, Ready, Guild Create, Heartbeat ACK and
 dispatches such as Interaction Create).
 
@@ -39,6 +40,7 @@ from tests.discord.rules import (
     error,
     now,
 )
+from tests.discord.scheduled_events import ScheduledEvents
 
 TOKEN = "MTA.fake-bot-token.discord"
 APP_ID = 1100000000000000001
@@ -96,6 +98,8 @@ class FakeDiscord:
         self.late_callbacks = 0
         self.answer_window = ANSWER_WINDOW  # a test may shrink it to prove golive answers first
         self.identify: dict[str, Any] | None = None  # the last IDENTIFY payload's ``d``
+        #: guild scheduled events (tests/discord/scheduled_events.py)
+        self.scheduled_events = ScheduledEvents(self)
         self._sockets: list[web.WebSocketResponse] = []
         self._sequence = 0
         self.url = ""
@@ -200,6 +204,7 @@ class FakeDiscord:
         r.add_post(f"{base}/interactions/{{id}}/{{token}}/callback", self.callback)
         r.add_post(f"{base}/webhooks/{{app}}/{{token}}", self.followup)
         r.add_patch(f"{base}/webhooks/{{app}}/{{token}}/messages/{{message}}", self.edit_original)
+        self.scheduled_events.routes(r, base)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -19,6 +19,7 @@ import discord.http
 import yarl
 
 from bot.adapters.discord.commands import GoliveTree, register
+from bot.adapters.discord.events import DiscordCalendar, DiscordReminders, on_remind_button
 from bot.adapters.discord.publisher import DiscordPublisher
 from bot.adapters.discord.respond import Responder
 from bot.services.context import Services
@@ -53,6 +54,8 @@ class GoliveBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.services.announcements.register(self.publisher)
+        self.services.events.register(DiscordCalendar(self))
+        self.services.optins.register(DiscordReminders(self))
         if self.sync_on_start:
             await self.sync_commands()
 
@@ -79,6 +82,10 @@ class GoliveBot(discord.Client):
                 results[guild_id] = f"{len(synced)} commands"
         return results
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons that are not links: "Remind me" (commands go through the tree)."""
+        await on_remind_button(self.services, interaction)
+
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s in %d server(s)", self.user, len(self.guilds))
 
@@ -96,6 +103,9 @@ class GoliveBot(discord.Client):
     async def close(self) -> None:
         if self.services.announcements.publishers.get("discord") is self.publisher:
             del self.services.announcements.publishers["discord"]
+        for registry in (self.services.events.calendars, self.services.optins.messengers):
+            if getattr(registry.get("discord"), "client", None) is self:
+                del registry["discord"]
         await super().close()
 
 

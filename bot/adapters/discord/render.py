@@ -72,9 +72,11 @@ def _linkable(url: str | None) -> bool:
 
 
 def buttons(post: Announcement) -> discord.ui.View:
-    """One link button per platform with a link, primary first, five to a row."""
+    """One link button per platform with a link, primary first, five to a row; a scheduled
+    item also gets "Remind me" (custom_id ``golive_remind:{kind}:{id}``, a DM at each reminder)."""
     view = discord.ui.View(timeout=None)
-    links = [link for link in post.links if _linkable(link.url)][: MAX_ROWS * PER_ROW]
+    room = MAX_ROWS * PER_ROW - (1 if post.remindable else 0)
+    links = [link for link in post.links if _linkable(link.url)][:room]
     for index, link in enumerate(links):
         view.add_item(
             discord.ui.Button(
@@ -82,6 +84,15 @@ def buttons(post: Announcement) -> discord.ui.View:
                 label=button_label(link),
                 url=link.url,
                 row=index // PER_ROW,
+            )
+        )
+    if post.remindable:
+        view.add_item(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label="Remind me",
+                custom_id=f"golive_remind:{post.kind}:{post.id}",
+                row=len(links) // PER_ROW,
             )
         )
     return view

@@ -31,6 +31,8 @@ from bot import handlers
 from bot.adapters.slack import blocks, chatlines, home, modals
 from bot.adapters.slack.progress import Coalescer, ProgressMessage, current
 from bot.adapters.slack.publisher import SlackPublisher
+from bot.adapters.slack.reminders import ACTION_ID as REMIND
+from bot.adapters.slack.reminders import SlackReminders, toggle
 from bot.adapters.slack.roles import Roles
 from bot.chat.moderation import ModerationService, actions_for
 from bot.handlers import Reply, Requester
@@ -100,6 +102,7 @@ class SlackAdapter:
         self.coalescer = Coalescer()
         self.publisher = SlackPublisher(self.client_for, self.coalescer)
         services.announcements.register(self.publisher)
+        services.optins.register(SlackReminders(self.client_for))
         #: relayed chat lines go through this; moderation (set by whoever runs the relay)
         #: carries out the overflow menu's actions
         self.relay_target = chatlines.SlackRelayTarget(self.client_for, actions_for)
@@ -219,6 +222,7 @@ class SlackAdapter:
         app.action("golive_platform_connect")(self.on_platform)
         app.action("golive_platform_disconnect")(self.on_platform)
         app.action(chatlines.ACTION_ID)(self.on_chat_line)
+        app.action(REMIND)(self.on_remind)
         app.view(modals.FORM)(self.on_form)
         app.view(modals.STREAM_KEY)(self.on_stream_key)
         app.event("app_home_opened")(self.on_home)
@@ -366,6 +370,11 @@ class SlackAdapter:
         await self.deliver(client, who, reply, send)
         if body.get("view", {}).get("type") == "home":
             await self.publish_home(client, who)
+
+    async def on_remind(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        team = (body.get("team") or {}).get("id", "")
+        self.spawn(toggle(self.services, self.workspace_for(team), body, client))
 
     async def on_chat_line(self, ack, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

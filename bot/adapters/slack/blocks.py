@@ -84,6 +84,8 @@ def announcement(post: Announcement) -> list[Block]:
         )
     if post.page_url and len(post.page_url) <= 3000:
         buttons.append(button("Watch page", "golive_link:page", value=post.id, url=post.page_url))
+    if post.remindable:  # a DM at each reminder for whoever presses it
+        buttons.insert(24, button("Remind me", "golive_remind", value=f"{post.kind}:{post.id}"))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"links:{post.id}", "elements": buttons[:25]})
     states = []
