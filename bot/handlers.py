@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import commands as c
@@ -133,12 +133,12 @@ async def execute(
                 return Reply.error("Only golive admins can create broadcasts.")
             stream = await services.livestreams.create(who.workspace, who.user_id, cmd, progress)
             reply = Reply()
-            await _announce(
-                services, who, await broadcast_post(services, stream, tz), reply, new=True
-            )
+            post = await broadcast_post(services, stream, tz)
+            await _announce(services, who, post, reply, new=True)
             reply.private.extend(await _ingest_lines(services, who, stream.id))
             if cmd.start is not None:
                 reply.private.append(_planned_line(services, who, stream.id, cmd.start, tz))
+                reply.private.extend(await services.events.sync(who.workspace, post, cmd.start))
             return reply
         case c.BroadcastChange(action, stream_id, title, start):
             if not who.is_admin:
@@ -146,16 +146,19 @@ async def execute(
             if action == "cancel":
                 stream = await services.livestreams.cancel(who.workspace, who.user_id, stream_id)
                 services.scheduler.unplan("broadcast", stream.id)
+                await services.events.cancel("broadcast", stream.id)
             else:
                 stream = await services.livestreams.update(
                     who.workspace, who.user_id, stream_id, title=title, start=start
                 )
             reply = Reply()
-            await _announce(
-                services, who, await broadcast_post(services, stream, tz), reply, new=False
-            )
+            post = await broadcast_post(services, stream, tz)
+            await _announce(services, who, post, reply, new=False)
             if action == "edit" and start is not None:
                 reply.private.append(_planned_line(services, who, stream.id, start, tz))
+            if action == "edit":
+                events = services.events.sync(who.workspace, post, stream.scheduled_start)
+                reply.private.extend(await events)
             notes = [(p.platform, (p.data or {}).get("note") or p.error) for p in stream.platforms]
             reply.private.extend(f"{display(p)} {n}" for p, n in notes if n)
             return reply
@@ -202,9 +205,9 @@ async def execute(
         case c.CreateMeeting():
             meeting = await services.meetings.create(who.workspace, who.user_id, cmd, tz, progress)
             reply = Reply()
-            await _announce(
-                services, who, await meeting_post(services, meeting, tz), reply, new=True
-            )
+            post = await meeting_post(services, meeting, tz)
+            await _announce(services, who, post, reply, new=True)
+            reply.private.extend(await _meeting_schedule(services, who, meeting, post, tz))
             for platform, url in await services.meetings.host_links(
                 who.workspace, meeting.id, who.user_id
             ):
@@ -223,6 +226,8 @@ async def execute(
                 meeting = await services.meetings.cancel(
                     who.workspace, who.user_id, meeting_id, admin=who.is_admin, progress=progress
                 )
+                services.scheduler.unplan("meeting", meeting.id)
+                await services.events.cancel("meeting", meeting.id)
             else:
                 meeting = await services.meetings.update(
                     who.workspace,
@@ -235,12 +240,13 @@ async def execute(
                     progress=progress,
                 )
             reply = Reply()
-            await _announce(
-                services, who, await meeting_post(services, meeting, tz), reply, new=False
-            )
+            post = await meeting_post(services, meeting, tz)
+            await _announce(services, who, post, reply, new=False)
             failed = [p for p in meeting.platforms if p.error]
             reply.ok = not failed
             reply.private.extend(f"{display(p.platform)} {p.error}" for p in failed)
+            if action == "edit":
+                reply.private.extend(await _meeting_schedule(services, who, meeting, post, tz))
             return reply
         case c.ApiTokenAction(action, name, scope):
             if not who.is_admin:
@@ -280,6 +286,24 @@ def _planned_line(
         offsets = ", ".join(span(start - at) for at in reminders)
         line += f"; reminders go to the announcement channels {offsets} before"
     return line + "."
+
+
+async def _meeting_schedule(
+    services: Services, who: Requester, meeting: Meeting, post: Announcement, tz: str
+) -> list[str]:
+    """Reminders and the chat servers' events of a meeting at a set time, placed or moved."""
+    if meeting.start is None:
+        return []
+    lines = []
+    reminders = services.scheduler.plan_meeting(who.workspace, meeting.id, meeting.start)
+    if reminders:
+        offsets = ", ".join(span(meeting.start - at) for at in reminders)
+        lines.append(
+            f"Reminders of meeting {meeting.id} go to the announcement channels {offsets} before."
+        )
+    end = meeting.start + timedelta(minutes=meeting.duration_minutes or 60)
+    lines.extend(await services.events.sync(who.workspace, post, meeting.start, end))
+    return lines
 
 
 async def broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     reminders: str = Field("24h,1h,10m", validation_alias=_env("GOLIVE_REMINDERS"))
     #: how late a job due while golive was down may still run, e.g. "1h"
     schedule_grace: str = Field("1h", validation_alias=_env("GOLIVE_SCHEDULE_GRACE"))
+    #: at a scheduled start, how long golive waits for the encoder's stream, and how often it looks
+    encoder_wait: str = Field("10m", validation_alias=_env("GOLIVE_ENCODER_WAIT"))
+    encoder_poll: str = Field("15s", validation_alias=_env("GOLIVE_ENCODER_POLL"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
@@ -108,7 +111,7 @@ class Settings(BaseSettings):
         parse_offsets(value)
         return value
 
-    @field_validator("schedule_grace")
+    @field_validator("schedule_grace", "encoder_wait", "encoder_poll")
     @classmethod
     def _grace(cls, value: str) -> str:
         parse_duration(value)

@@ -381,6 +381,35 @@ class Facebook(Provider):
         handle.message = "waiting for the encoder"
         return handle
 
+    async def update_broadcast(
+        self, handle: BroadcastHandle, request: BroadcastRequest
+    ) -> BroadcastHandle:
+        """``POST /{live-video-id}``: title, description and, for a scheduled live video (or
+        one that now starts far enough ahead to be scheduled), ``planned_start_time``."""
+        form: dict[str, str] = {
+            "title": request.title.strip()[:255] or "Live",
+            "description": request.description,
+        }
+        video = await self._video(handle)
+        status = str(video.get("status") or "UNPUBLISHED")
+        start = request.scheduled_start
+        if start is not None:
+            if start.tzinfo is None:
+                start = start.replace(tzinfo=UTC)
+            ahead = start - datetime.now(UTC)
+            if ahead > MAX_SCHEDULE_AHEAD:
+                raise InvalidRequest(
+                    self.name, "Facebook schedules broadcasts at most 7 days ahead"
+                )
+            scheduled = status.startswith("SCHEDULED")
+            if ahead.total_seconds() > (0 if scheduled else 600):
+                form["planned_start_time"] = str(int(start.timestamp()))
+                if not scheduled:
+                    form["status"] = "SCHEDULED_UNPUBLISHED"
+        await self._page_call(handle.data.get("page_id"), "POST", handle.remote_id, data=form)
+        self._apply(handle, await self._video(handle))
+        return handle
+
     async def start_broadcast(self, handle: BroadcastHandle) -> BroadcastHandle:
         video = await self._video(handle)
         self._apply(handle, video)

@@ -7,8 +7,8 @@ Going live is a ``transition`` that YouTube only accepts once the bound stream r
 
 Pages followed:
 - https://developers.google.com/youtube/v3/live/life-of-a-broadcast
-- https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/insert, /bind,
-  /transition, /list, /delete
+- https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/insert, /update (the
+  scheduled start of an edit), /bind, /transition, /list, /delete
 - https://developers.google.com/youtube/v3/live/docs/liveStreams/insert, /list
 - https://developers.google.com/youtube/v3/docs/videos/list (``liveStreamingDetails``)
 - https://developers.google.com/youtube/v3/docs/videos/update (``snippet.categoryId``; the
@@ -61,6 +61,7 @@ except (ImportError, ZoneInfoNotFoundError):  # pragma: no cover - systems witho
 QUOTA_COSTS: dict[str, int] = {
     "youtube.liveBroadcasts.insert": 50,
     "youtube.liveBroadcasts.list": 1,
+    "youtube.liveBroadcasts.update": 50,
     "youtube.liveBroadcasts.bind": 50,
     "youtube.liveBroadcasts.transition": 50,
     "youtube.liveBroadcasts.delete": 50,
@@ -459,6 +460,36 @@ class YouTube(Provider):
         handle.message = "waiting for the encoder"
         return handle
 
+    async def update_broadcast(
+        self, handle: BroadcastHandle, request: BroadcastRequest
+    ) -> BroadcastHandle:
+        """liveBroadcasts.update ``part=snippet``: title, description and the scheduled start
+        (the part's values are all sent, as YouTube removes what an update leaves out)."""
+        start = request.scheduled_start or datetime.now(UTC)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        broadcast = await self._call(
+            "youtube.liveBroadcasts.update",
+            "PUT",
+            "liveBroadcasts",
+            handle=handle,
+            params={"part": "id,snippet"},
+            body={
+                "id": handle.remote_id,
+                "snippet": {
+                    "title": clean_text(request.title, 100) or "Live",
+                    "description": clean_text(request.description, 5000),
+                    "scheduledStartTime": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                },
+            },
+        )
+        handle.data["scheduled_start"] = start.astimezone(UTC).isoformat()
+        if broadcast:
+            chat = broadcast.get("snippet", {}).get("liveChatId")
+            if chat:
+                handle.data["live_chat_id"] = chat
+        return handle
+
     async def _set_category(
         self, handle: BroadcastHandle, title: str, description: str, category: str
     ) -> None:
@@ -605,6 +636,11 @@ class YouTube(Provider):
             self._apply(handle, ended)
         handle.message = None
         return handle
+
+    async def encoder_active(self, handle: BroadcastHandle) -> bool:
+        """liveStreams.list: the bound stream's ``status.streamStatus`` is ``active``, i.e.
+        YouTube receives the encoder's video (a transition to live needs that)."""
+        return await self._stream_status(handle) == "active"
 
     async def refresh_status(self, handle: BroadcastHandle) -> BroadcastHandle:
         broadcast = await self._broadcast(handle)

@@ -258,6 +258,7 @@ class LivestreamService:
         allowed_from: set[BroadcastState],
         method: str,
         progress: Progress | None,
+        only: set[str] | None = None,
     ) -> tuple[Livestream, list[PlatformOutcome]]:
         stream = await self.get(workspace, stream_id)
         if stream.status == "cancelled":
@@ -266,6 +267,8 @@ class LivestreamService:
 
         async def one(row: LivestreamPlatform, handle: BroadcastHandle) -> PlatformOutcome:
             state = BroadcastState(row.status)
+            if only is not None and row.platform not in only:
+                return PlatformOutcome(row.platform, False)
             if state is target:
                 return PlatformOutcome(row.platform, False, f"already {target.value}")
             if state not in allowed_from:
@@ -312,7 +315,9 @@ class LivestreamService:
         user: str,
         stream_id: str | None = None,
         progress: Progress | None = None,
+        only: set[str] | None = None,
     ):
+        """Go live on every platform (or on ``only`` those named)."""
         return await self._transition(
             workspace,
             user,
@@ -321,7 +326,39 @@ class LivestreamService:
             allowed_from={BroadcastState.READY, BroadcastState.PENDING},
             method="start_broadcast",
             progress=progress,
+            only=only,
         )
+
+    async def encoders(self, workspace: str, user: str, stream_id: str) -> dict[str, bool]:
+        """Per platform that can tell (``encoder_active``) and is still to start: whether the
+        encoder's stream reaches it. Platforms that cannot tell are left out."""
+        stream = await self.get(workspace, stream_id)
+        waiting = {BroadcastState.READY.value, BroadcastState.PENDING.value}
+        # no stream key needed to look, so none is decrypted
+        rows = [
+            (
+                row.platform,
+                BroadcastHandle(
+                    remote_id=row.remote_id or "",
+                    state=BroadcastState(row.status),
+                    data=dict(row.data or {}),
+                ),
+            )
+            for row in stream.platforms
+            if row.status in waiting and hasattr(provider_class(row.platform), "encoder_active")
+        ]
+
+        async def one(platform: str, handle: BroadcastHandle) -> tuple[str, bool]:
+            try:
+                provider = await self.services.connections.provider(
+                    workspace, platform, actor=user, operation="check encoder"
+                )
+                return platform, bool(await provider.encoder_active(handle))
+            except PlatformError as exc:
+                log.info("encoder check on %s failed: %s", platform, exc.message)
+                return platform, False
+
+        return dict(await asyncio.gather(*(one(p, h) for p, h in rows)))
 
     async def stop(
         self,

@@ -14,9 +14,11 @@ the lock when the session dies, however the process died). On SQLite there is on
 and it leads. The leader also re-reads the store every ``lock_retry`` seconds, so it sees jobs
 other processes added.
 
-A job due while no process was leading runs when one takes over, if it is still within the
-misfire grace time (``GOLIVE_SCHEDULE_GRACE``); it then says it ran late, in the log and in
-what it posts. Later than that it is dropped, with a warning in the log.
+At a broadcast's start golive waits for the encoder where a platform needs its stream first
+(:mod:`bot.services.encoder`). A job due while no process was leading runs when one takes
+over, if it is still within the misfire grace time (``GOLIVE_SCHEDULE_GRACE``); it then says
+it ran late, in the log and in what it posts. Later than that it is dropped, with a warning
+in the log.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.services.encoder import failure_sentence, scheduled_start
 from bot.services.errors import ServiceError
-from bot.services.reminders import late_note, send_reminder
+from bot.services.reminders import late_note, send_reminder, span
+from bot.settings import parse_duration
 from storage.models import AuditEntry
 
 if TYPE_CHECKING:
@@ -358,7 +362,8 @@ class Scheduler:
         if planned is None or abs((planned - due).total_seconds()) > 1:
             log.info("scheduled start of %s skipped: it was moved to %s", stream_id, planned)
             return
-        stream, _ = await services.livestreams.start(workspace, ACTOR, stream_id)
+        _, never = await scheduled_start(services, workspace, ACTOR, stream_id, due)
+        stream = await services.livestreams.get(workspace, stream_id)
         async with services.db.transaction() as session:
             session.add(
                 AuditEntry(
@@ -369,10 +374,16 @@ class Scheduler:
                 )
             )
         announcement = await broadcast_post(services, stream, services.settings.timezone)
-        if note:
-            announcement = replace(announcement, notes=(*announcement.notes, note))
+        extra = [note] if note else []
+        if never:
+            extra.append(failure_sentence(never, span(self._encoder_wait()), stream_id))
+        if extra:
+            announcement = replace(announcement, notes=(*announcement.notes, *extra))
         await services.announcements.refresh(workspace, announcement)
         log.info("scheduled start of %s: %s", stream_id, stream.status)
+
+    def _encoder_wait(self) -> timedelta:
+        return parse_duration(self.services.settings.encoder_wait)
 
     def _missed(self, event: JobExecutionEvent) -> None:
         log.warning(

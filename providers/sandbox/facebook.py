@@ -16,7 +16,8 @@ Pages modelled:
   ``{"id", "stream_url", "secure_stream_url", "stream_secondary_urls",
   "secure_stream_secondary_urls"}``; scheduled ones at most seven days ahead);
 - https://developers.facebook.com/docs/graph-api/reference/live-video (fields, ``status``
-  values, ``POST /{live-video-id}`` with ``end_live_video`` or ``status``, ``DELETE``);
+  values, ``POST /{live-video-id}`` with ``end_live_video``, ``status`` or
+  ``planned_start_time`` (a scheduled video's start moved, same 7-day window), ``DELETE``);
 - https://developers.facebook.com/docs/graph-api/guides/error-handling (the error envelope
   ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``; 190 for a bad
   token, 100 for bad parameters, 200 for permissions, 2 for a transient failure);
@@ -617,6 +618,24 @@ class FacebookEmulator:
             "secure_stream_secondary_urls": [],
         }
 
+    def _reschedule(self, video: LiveVideo, raw: str, status: str | None) -> None:
+        """``planned_start_time`` on update: a UNIX time, ahead and at most 7 days out, for a
+        video not yet live (a live or ended one has no planned start left to move)."""
+        if video.status not in ("UNPUBLISHED", "SCHEDULED_UNPUBLISHED", "SCHEDULED_LIVE"):
+            raise _param_error("The planned start of a live or ended live video cannot change")
+        if video.status == "UNPUBLISHED" and status != "SCHEDULED_UNPUBLISHED":
+            raise _param_error(
+                "planned_start_time needs status SCHEDULED_UNPUBLISHED on an unscheduled video"
+            )
+        try:
+            planned = int(raw)
+        except ValueError:
+            raise _param_error("Param planned_start_time must be a UNIX timestamp") from None
+        ahead = planned - time.time()
+        if ahead <= 0 or ahead > SCHEDULE_LIMIT:
+            raise _param_error("planned_start_time must be in the future and at most 7 days ahead")
+        video.planned_start_time = planned
+
     def _settle(self, video: LiveVideo) -> None:
         """A LIVE_NOW video is live while the encoder sends (the streaming guide)."""
         waiting = video.status in ("UNPUBLISHED", "SCHEDULED_UNPUBLISHED")
@@ -676,11 +695,17 @@ class FacebookEmulator:
             self.encoder_sending.discard(video.id)
             return {"id": video.id}
         status = params.get("status")
+        if "planned_start_time" in params:
+            self._reschedule(video, params["planned_start_time"], status)
         if status is not None:
             if status not in CREATE_STATUS:
                 raise _param_error("Param status is not a valid live video status")
             if video.status in ("VOD", "LIVE_STOPPED", "PROCESSING"):
                 raise _param_error("This live video has ended")
+            if status == "SCHEDULED_UNPUBLISHED" and video.planned_start_time is None:
+                raise _param_error("planned_start_time is required for a scheduled live video")
+            if status == "SCHEDULED_UNPUBLISHED" and video.status == "UNPUBLISHED":
+                video.status = "SCHEDULED_UNPUBLISHED"
             if status == "LIVE_NOW":
                 video.live_now = True
                 self._settle(video)

@@ -2,7 +2,9 @@
 
 Pages modelled:
 - https://developers.google.com/youtube/v3/live/docs/liveBroadcasts (resource, lifecycle),
-  .../liveBroadcasts/insert, /list, /bind, /transition, /delete;
+  .../liveBroadcasts/insert, /list, /update (``PUT``, 50 units; with ``part=snippet`` the
+  ``id``, ``snippet.title`` and ``snippet.scheduledStartTime`` are required and a part's
+  mutable values left out are removed), /bind, /transition, /delete;
 - https://developers.google.com/youtube/v3/live/docs/liveStreams (resource, streamStatus),
   .../liveStreams/insert, /list;
 - https://developers.google.com/youtube/v3/docs/videos/list and the ``liveStreamingDetails``
@@ -188,6 +190,16 @@ METHODS: dict[str, Method] = {
             ("id", "snippet", "contentDetails", "status", "statistics"),
             _READ_SCOPES,
             1,
+        ),
+        Method(
+            "youtube.liveBroadcasts.update",
+            "PUT",
+            "youtube/v3/liveBroadcasts",
+            {**_OWNER, "part": _PART},
+            ("id", "snippet", "contentDetails", "status"),
+            _WRITE_SCOPES,
+            50,
+            has_body=True,
         ),
         Method(
             "youtube.liveBroadcasts.bind",
@@ -718,6 +730,7 @@ class YouTubeEmulator:
         handlers: dict[str, Handler] = {
             "youtube.liveBroadcasts.insert": self._broadcast_insert,
             "youtube.liveBroadcasts.list": self._broadcast_list,
+            "youtube.liveBroadcasts.update": self._broadcast_update,
             "youtube.liveBroadcasts.bind": self._broadcast_bind,
             "youtube.liveBroadcasts.transition": self._broadcast_transition,
             "youtube.liveBroadcasts.delete": self._broadcast_delete,
@@ -1058,6 +1071,55 @@ class YouTubeEmulator:
         }
         broadcast = Broadcast(broadcast_id, token.subject, snippet, status, details)
         self.broadcasts[broadcast_id] = broadcast
+        return web.json_response(self._broadcast_json(broadcast, params["part"]))
+
+    async def _broadcast_update(
+        self, request: web.Request, token: TokenRecord, params: dict[str, Any]
+    ) -> web.StreamResponse:
+        """``part=snippet`` only (the part golive writes): ``id``, ``snippet.title`` and
+        ``snippet.scheduledStartTime`` are required, and a description left out is removed,
+        as the reference says of every mutable value of a part it is given."""
+        body = await self._body(request, "LiveBroadcast")
+        unmodelled = [p for p in params["part"] if p not in ("id", "snippet")]
+        if unmodelled:
+            raise GoogleError(
+                400,
+                "invalidPart",
+                f"Only part=snippet updates are emulated, not: {', '.join(unmodelled)}",
+                domain="youtube.part",
+                location="part",
+                location_type="parameter",
+            )
+        broadcast_id = body.get("id")
+        if not broadcast_id:
+            raise _body_error("resource.id", "The broadcast id is required.", reason="required")
+        broadcast = self._owned_broadcast(str(broadcast_id), token)
+        self._settle(broadcast)
+        snippet = body.get("snippet") if "snippet" in params["part"] else None
+        if isinstance(snippet, dict):
+            title = snippet.get("title")
+            if not title:
+                raise _broadcast_error("titleRequired", "snippet.title", "A title is required.")
+            _check_title(title, "youtube.liveBroadcast")
+            description = snippet.get("description", "")
+            if len(description.encode()) > 5000 or "<" in description or ">" in description:
+                raise _broadcast_error(
+                    "invalidDescription", "snippet.description", "Invalid description."
+                )
+            start_raw = snippet.get("scheduledStartTime")
+            if not start_raw:
+                raise _broadcast_error(
+                    "scheduledStartTimeRequired",
+                    "snippet.scheduledStartTime",
+                    "A scheduled start time is required.",
+                )
+            start = _parse_time(
+                start_raw, "invalidScheduledStartTime", "snippet.scheduledStartTime"
+            )
+            broadcast.snippet["title"] = title
+            broadcast.snippet["description"] = description
+            broadcast.snippet["scheduledStartTime"] = _rfc3339(start)
+            broadcast.snippet.pop("scheduledEndTime", None)
         return web.json_response(self._broadcast_json(broadcast, params["part"]))
 
     async def _broadcast_list(
