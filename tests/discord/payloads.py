@@ -118,3 +118,15 @@ def modal_submit(
             )
     data = {"custom_id": modal["custom_id"], "components": rows}
     return _envelope(fake, 5, data, guild_id, channel_id, who)
+
+
+def component(
+    fake: FakeDiscord, guild_id: int, channel_id: int, who: dict, message: dict, custom_id: str
+) -> dict[str, Any]:
+    """Type 3 (MESSAGE_COMPONENT): a press of the button ``custom_id`` on ``message``."""
+    buttons = [b for row in message["components"] for b in row["components"]]
+    assert any(b.get("custom_id") == custom_id for b in buttons), "no such button on the message"
+    data = {"custom_id": custom_id, "component_type": 2}
+    payload = _envelope(fake, 3, data, guild_id, channel_id, who)
+    payload["message"] = message
+    return payload
