@@ -404,6 +404,7 @@ def test_quota_table_covers_every_call() -> None:
     assert set(QUOTA_COSTS) == {
         "youtube.liveBroadcasts.insert",
         "youtube.liveBroadcasts.list",
+        "youtube.liveBroadcasts.update",
         "youtube.liveBroadcasts.bind",
         "youtube.liveBroadcasts.transition",
         "youtube.liveBroadcasts.delete",
