@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.messages import display
@@ -68,7 +67,7 @@ async def _post(services: Services, workspace: str, post: Announcement, title: s
 
 
 async def scheduled_start(
-    services: Services, workspace: str, actor: str, stream_id: str, due: datetime
+    services: Services, workspace: str, actor: str, stream_id: str
 ) -> tuple[list[str], list[str]]:
     """Start at T, then wait for the encoder where needed; returns (platforms started after a
     wait, platforms whose encoder never came)."""

@@ -362,7 +362,7 @@ class Scheduler:
         if planned is None or abs((planned - due).total_seconds()) > 1:
             log.info("scheduled start of %s skipped: it was moved to %s", stream_id, planned)
             return
-        _, never = await scheduled_start(services, workspace, ACTOR, stream_id, due)
+        _, never = await scheduled_start(services, workspace, ACTOR, stream_id)
         stream = await services.livestreams.get(workspace, stream_id)
         async with services.db.transaction() as session:
             session.add(
