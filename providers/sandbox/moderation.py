@@ -42,8 +42,9 @@ Twitch, modelled on:
 - https://dev.twitch.tv/docs/api/reference/#delete-chat-messages (``DELETE
   /helix/moderation/chat?broadcaster_id=&moderator_id=&message_id=``, scope
   ``moderator:manage:chat_messages``, 204; 404 for a message that is unknown or older than six
-  hours; 403 for a message of the broadcaster or a moderator; ``moderator_id`` must be the
-  token's user);
+  hours; 400 for a message of the broadcaster or another moderator; 403 when the token's
+  user is not one of the broadcaster's moderators; ``moderator_id`` must be the token's
+  user);
 - https://dev.twitch.tv/docs/api/reference/#ban-user (``POST
   /helix/moderation/bans?broadcaster_id=&moderator_id=`` with ``{"data": {"user_id",
   "duration", "reason"}}``, scope ``moderator:manage:banned_users``; ``duration`` 1 to
@@ -505,6 +506,8 @@ class TwitchModeration:
         self.deleted: set[str] = set()
         #: broadcaster id -> user ids the broadcaster made moderators (test hook)
         self.moderators: dict[str, set[str]] = {}
+        #: (method, path, query, JSON body) of every moderation request that arrived
+        self.received: list[tuple[str, str, dict[str, str], Any]] = []
 
     def __repr__(self) -> str:
         return f"TwitchModeration(bans={sum(len(b) for b in self.bans.values())})"
@@ -526,6 +529,15 @@ class TwitchModeration:
             del self.bans[broadcaster][user_id]  # the time-out ran out
             return None
         return ban
+
+    async def _record(self, request: web.Request) -> None:
+        body = None
+        if request.can_read_body:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = await request.text()
+        self.received.append((request.method, request.path, dict(request.query), body))
 
     def _ids(self, request: web.Request, token: Any, extra: dict[str, bool]) -> dict[str, str]:
         from providers.sandbox.twitch import HelixError
@@ -557,6 +569,7 @@ class TwitchModeration:
     async def _delete_message(self, request: web.Request, token: Any) -> web.StreamResponse:
         from providers.sandbox.twitch import HelixError
 
+        await self._record(request)
         self.chat.emulator._scope(token, "moderator:manage:chat_messages")
         out = self._ids(request, token, {"message_id": False})
         message_id = out.get("message_id")
@@ -576,14 +589,17 @@ class TwitchModeration:
                 "hours ago.",
             )
         _, chatter, badges, _ = known
-        if chatter == out["broadcaster_id"] or "broadcaster" in badges or "moderator" in badges:
-            raise HelixError(403, "You may not delete another moderator's messages.")
+        if chatter == out["broadcaster_id"] or "broadcaster" in badges:
+            raise HelixError(400, "You may not delete the broadcaster's messages.")
+        if "moderator" in badges:
+            raise HelixError(400, "You may not delete another moderator's messages.")
         self.deleted.add(message_id)
         return web.Response(status=204)
 
     async def _ban(self, request: web.Request, token: Any) -> web.StreamResponse:
         from providers.sandbox.twitch import HelixError
 
+        await self._record(request)
         self.chat.emulator._scope(token, "moderator:manage:banned_users")
         out = self._ids(request, token, {})
         try:
@@ -618,7 +634,7 @@ class TwitchModeration:
         earlier = self.active_ban(broadcaster, user_id)
         if earlier is not None and earlier.end_time is None:
             raise HelixError(400, "The user specified in the user_id field is already banned.")
-        now = datetime.now(UTC)
+        now = datetime.fromtimestamp(self.chat.emulator.clock(), UTC)
         end = None if duration is None else now + timedelta(seconds=duration)
         ban = TwitchBan(user_id, token.subject, now, end, reason)
         self.bans.setdefault(broadcaster, {})[user_id] = ban
@@ -639,6 +655,7 @@ class TwitchModeration:
     async def _unban(self, request: web.Request, token: Any) -> web.StreamResponse:
         from providers.sandbox.twitch import HelixError
 
+        await self._record(request)
         self.chat.emulator._scope(token, "moderator:manage:banned_users")
         out = self._ids(request, token, {"user_id": False})
         user_id = out.get("user_id")
