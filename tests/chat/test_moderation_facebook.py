@@ -14,7 +14,7 @@ import pytest
 from bot.chat.facebook import to_line
 from bot.chat.model import ChatLine
 from bot.chat.moderation import MemoryHistory, ModerationService, actions_for
-from providers.base import BroadcastHandle
+from providers.base import BroadcastHandle, Moderation
 from providers.chat.facebook import FacebookCommentsClient
 from providers.facebook import Facebook
 from providers.http import PlatformHttp
@@ -86,6 +86,7 @@ async def test_delete_then_block_and_unblock(env: Env) -> None:
     env.emulator.chat.inject(video, "cheap pills", "Spammer", user_id="7000001")
     env.emulator.chat.inject(video, "nice stream", "Fan", user_id="7000002")
     spam = (await env.lines())["cheap pills"]
+    assert isinstance(env.provider, Moderation)
     mark = env.mark()
 
     assert await env.act(spam, "delete") == "deleted on Facebook by @ana"

@@ -16,7 +16,7 @@ import pytest
 
 from bot.chat.model import ChatLine
 from bot.chat.moderation import MemoryHistory, ModerationService, actions_for
-from providers.base import BroadcastHandle
+from providers.base import BroadcastHandle, Moderation
 from providers.http import PlatformHttp
 from providers.sandbox import Sandbox, start_sandbox
 from providers.sandbox.chat import ChatRefused
@@ -93,6 +93,7 @@ def test_scopes_and_actions() -> None:
 
 async def test_delete_ban_timeout_unban(env: Env) -> None:
     me = env.emulator.channel.user_id
+    assert isinstance(env.provider, Moderation)
     line = await env.say("spam spam", "Spammer", "9001")
     mark = env.mark()
 

@@ -18,7 +18,7 @@ import pytest
 from bot.chat.model import ChatLine
 from bot.chat.moderation import ACTIONS, MemoryHistory, ModerationService, actions_for
 from bot.chat.youtube import to_line
-from providers.base import BroadcastHandle
+from providers.base import BroadcastHandle, Moderation
 from providers.chat.youtube import YouTubeChatClient
 from providers.http import PlatformHttp
 from providers.sandbox import Sandbox, start_sandbox
@@ -122,6 +122,7 @@ async def test_delete_reaches_youtube_and_the_message_is_gone(env: Env) -> None:
     env.emulator.chat.inject(env.broadcast, "hello all", ChatAuthor("Viewer"))
     lines = await env.lines()
     spam = lines["buy followers"]
+    assert isinstance(env.provider, Moderation)
     mark, quota, spent = env.mark(), env.emulator.quota_used(), env.provider.quota_spent
 
     assert await env.act(spam, "delete") == "deleted on YouTube by @ana"
