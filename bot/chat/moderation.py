@@ -82,7 +82,8 @@ class Moderator(Protocol):
 
     A moderator may also offer ``async save(workspace, broadcast_id, platform, handle)``:
     it is called after every action the platform carried out, so what a provider wrote to
-    ``handle.data`` (YouTube's ban ids, needed to unban) is stored and survives a restart.
+    ``handle.data`` (YouTube's ban ids, needed to unban) is stored and survives a restart,
+    with the quota units the action added to ``handle.quota_used``.
     """
 
     async def target(
