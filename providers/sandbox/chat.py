@@ -482,7 +482,7 @@ class TwitchChat:
             broadcaster,
             chatter_id,
             tuple(badges),
-            datetime.now(UTC),
+            datetime.fromtimestamp(self.emulator.clock(), UTC),
         )
         event = {
             "broadcaster_user_id": broadcaster,

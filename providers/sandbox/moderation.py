@@ -576,7 +576,7 @@ class TwitchModeration:
         if not message_id:
             raise HelixError(400, "This emulator does not clear the whole chat: give message_id")
         known = self.messages.get(message_id)
-        now = datetime.now(UTC)
+        now = datetime.fromtimestamp(self.chat.emulator.clock(), UTC)
         if (
             known is None
             or known[0] != out["broadcaster_id"]

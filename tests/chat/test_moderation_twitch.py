@@ -151,6 +151,15 @@ async def test_the_calls_carry_the_documented_query_and_body(env: Env) -> None:
     ]
 
 
+async def test_a_message_older_than_six_hours_cannot_be_deleted(env: Env) -> None:
+    line = await env.say("old news", "Viewer", "9005")
+    later = time.time() + 6 * 3600 + 1
+    env.emulator.clock = lambda: later
+    said = await env.act(line, "delete")
+    assert said.startswith("Delete message on Twitch failed:") and "six hours" in said
+    assert env.emulator.chat.moderation.deleted == set()
+
+
 async def test_a_member_is_refused_with_no_call_to_twitch(env: Env) -> None:
     line = await env.say("spam", "Spammer", "9003")
     mark = env.mark()

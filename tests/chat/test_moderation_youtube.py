@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.chat.filters import Verdict
 from bot.chat.model import ChatLine
 from bot.chat.moderation import ACTIONS, MemoryHistory, ModerationService, actions_for
 from bot.chat.youtube import to_line
@@ -195,6 +196,16 @@ async def test_timeout_is_a_temporary_ban_that_runs_out(env: Env) -> None:
     # unbanning a ban that already ran out is not an error: golive forgets it
     assert await env.act(line, "unban") == "unbanned on YouTube by @ana"
     assert json.loads(env.moderator.stored["youtube"].data[BANS_KEY]) == {}
+
+
+async def test_a_rule_deletes_on_youtube_and_the_history_names_it(env: Env) -> None:
+    env.emulator.chat.inject(env.broadcast, "visit evil.example", ChatAuthor("Linker"))
+    line = (await env.lines())["visit evil.example"]
+    mark = env.mark()
+    entry = await env.service.auto("W", line, Verdict("link", "evil.example"))
+    assert (entry.actor, entry.result) == ("rule:link", "done")
+    assert calls_since(env.sandbox, "youtube", mark) == [("DELETE", MESSAGES)]
+    assert env.emulator.chat.moderation.deleted == {line.message_id}
 
 
 async def test_a_member_is_refused_with_no_call_to_youtube(env: Env) -> None:
