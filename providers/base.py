@@ -326,9 +326,23 @@ class ChatSource(Protocol):
 
 @runtime_checkable
 class Moderation(Protocol):
+    """Moderating a broadcast's live chat through the platform's own API.
+
+    A provider offers only what its platform can: ``delete_message`` with
+    ``Capability.CHAT_DELETE``, ``ban`` with ``Capability.BAN`` (``seconds=None`` is a
+    permanent ban) and, with ``Capability.TIMEOUT``, ``ban`` with a number of seconds;
+    ``unban`` lifts either. A platform without the capability is never called.
+
+    ``ban`` and ``unban`` may write to ``handle.data`` (YouTube keeps the id of each ban
+    there, because lifting a ban needs it); the caller stores the handle afterwards so a
+    restart does not lose it.
+    """
+
     async def delete_message(self, handle: BroadcastHandle, message_id: str) -> None: ...
 
     async def ban(self, handle: BroadcastHandle, author_id: str, seconds: int | None) -> None: ...
+
+    async def unban(self, handle: BroadcastHandle, author_id: str) -> None: ...
 
 
 @runtime_checkable

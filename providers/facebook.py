@@ -33,6 +33,10 @@ Pages followed:
 - https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
 - https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow (dialog and
   code exchange; PKCE is offered for manually built flows, so golive sends S256 as everywhere)
+- https://developers.facebook.com/docs/graph-api/reference/comment ("Deleting": ``DELETE
+  /{comment-id}`` with a Page token and ``pages_manage_engagement``; "Updating": ``is_hidden``)
+- https://developers.facebook.com/docs/graph-api/reference/page/blocked (``POST`` / ``DELETE
+  /{page-id}/blocked`` with ``user``, a Page token)
 - https://developers.facebook.com/docs/graph-api/guides/error-handling (error envelope, codes)
 - https://developers.facebook.com/docs/graph-api/overview/rate-limiting (codes 4, 17, 32, 613)
 
@@ -64,6 +68,7 @@ from providers.base import (
 from providers.errors import (
     AuthExpired,
     InvalidRequest,
+    NotSupported,
     PlatformError,
     RateLimited,
     Unavailable,
@@ -133,13 +138,23 @@ class Facebook(Provider):
         auth_url="https://www.facebook.com/v26.0/dialog/oauth",
         token_url="https://graph.facebook.com/v26.0/oauth/access_token",
     )
-    scopes = ("pages_show_list", "pages_read_engagement", "pages_manage_posts")
+    #: ``pages_manage_engagement`` lets golive delete and hide comments on the Page's videos
+    scopes = (
+        "pages_show_list",
+        "pages_read_engagement",
+        "pages_manage_posts",
+        "pages_manage_engagement",
+    )
+    # Moderation: delete a comment and block its author from the Page (ban, unban). Facebook
+    # has no time-out, so none is offered.
     capabilities = frozenset(
         {
             Capability.CREATE_BROADCAST,
             Capability.START_BROADCAST,
             Capability.STOP_BROADCAST,
             Capability.VIEWER_COUNT,
+            Capability.CHAT_DELETE,
+            Capability.BAN,
         }
     )
     # Page calls fall under Business Use Case limits (thousands a day per Page); this pace
@@ -477,6 +492,34 @@ class Facebook(Provider):
             return int(video.get("live_views"))
         except (TypeError, ValueError):
             return None
+
+    # -- live comment moderation -------------------------------------------------------------
+
+    async def delete_message(self, handle: BroadcastHandle, message_id: str) -> None:
+        """``DELETE /{comment-id}`` with the Page token: gone for everyone, not just hidden.
+
+        Deleting is golive's action because a hidden comment stays visible to its author and
+        their friends, which is not what a moderator asking for "delete" expects;
+        :meth:`hide_message` is there for the softer step."""
+        await self._page_call(handle.data.get("page_id"), "DELETE", message_id)
+
+    async def hide_message(self, handle: BroadcastHandle, message_id: str) -> None:
+        """``POST /{comment-id}`` with ``is_hidden=true``."""
+        await self._page_call(
+            handle.data.get("page_id"), "POST", message_id, data={"is_hidden": "true"}
+        )
+
+    async def ban(self, handle: BroadcastHandle, author_id: str, seconds: int | None) -> None:
+        """Block the author from the Page (``POST /{page-id}/blocked``); no time-outs exist."""
+        if seconds is not None:
+            raise NotSupported(self.name, "Facebook has no time-out, only blocking from the Page")
+        page_id, _ = await self._page(handle.data.get("page_id"))
+        await self._page_call(page_id, "POST", f"{page_id}/blocked", data={"user": author_id})
+
+    async def unban(self, handle: BroadcastHandle, author_id: str) -> None:
+        """Unblock the author (``DELETE /{page-id}/blocked``)."""
+        page_id, _ = await self._page(handle.data.get("page_id"))
+        await self._page_call(page_id, "DELETE", f"{page_id}/blocked", params={"user": author_id})
 
     async def aclose(self) -> None:
         """The Page clients share the connection's httpx client; nothing of their own to close."""

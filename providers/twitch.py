@@ -19,6 +19,11 @@ Pages followed:
   (the client secret is required at the token endpoint; Twitch does not support PKCE, see
   https://github.com/twitchdev/issues/issues/1097, and ignores the PKCE parameters golive's
   shared OAuth client sends)
+- https://dev.twitch.tv/docs/api/reference/#delete-chat-messages (``DELETE
+  /moderation/chat``, scope ``moderator:manage:chat_messages``, 204)
+- https://dev.twitch.tv/docs/api/reference/#ban-user and #unban-user (``POST`` / ``DELETE
+  /moderation/bans``, scope ``moderator:manage:banned_users``; ``duration`` 1 to 1,209,600
+  seconds is a time-out, none a ban)
 - https://dev.twitch.tv/docs/video-broadcast/ and .../reference/ingest (the ``Default``
   ingest ``rtmps://ingest.global-contribute.live-video.net/app``)
 """
@@ -68,6 +73,10 @@ def clean_title(title: str) -> str:
     return cleaned
 
 
+#: the longest time-out Helix accepts (two weeks)
+MAX_TIMEOUT_SECONDS = 1_209_600
+
+
 class Twitch(Provider):
     name = "twitch"
     display_name = "Twitch"
@@ -79,13 +88,22 @@ class Twitch(Provider):
         auth_url="https://id.twitch.tv/oauth2/authorize",
         token_url="https://id.twitch.tv/oauth2/token",
     )
-    scopes = ("channel:read:stream_key", "channel:manage:broadcast", "user:read:chat")
+    scopes = (
+        "channel:read:stream_key",
+        "channel:manage:broadcast",
+        "user:read:chat",
+        "moderator:manage:chat_messages",
+        "moderator:manage:banned_users",
+    )
     capabilities = frozenset(
         {
             Capability.CREATE_BROADCAST,
             Capability.START_BROADCAST,
             Capability.STOP_BROADCAST,
             Capability.VIEWER_COUNT,
+            Capability.CHAT_DELETE,
+            Capability.TIMEOUT,
+            Capability.BAN,
         }
     )
     # 800 points a minute per client and user; every call golive makes costs one point.
@@ -276,6 +294,33 @@ class Twitch(Provider):
             return int(stream.get("viewer_count"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return None
+
+    # -- chat moderation -------------------------------------------------------------------
+    # golive connects as the broadcaster, so the broadcaster is also the moderator.
+
+    @staticmethod
+    def _moderation_ids(handle: BroadcastHandle) -> dict[str, str]:
+        return {"broadcaster_id": handle.remote_id, "moderator_id": handle.remote_id}
+
+    async def delete_message(self, handle: BroadcastHandle, message_id: str) -> None:
+        params = {**self._moderation_ids(handle), "message_id": message_id}
+        await self.http.json("DELETE", "moderation/chat", params=params)
+
+    async def ban(self, handle: BroadcastHandle, author_id: str, seconds: int | None) -> None:
+        """A ban without ``seconds``, a time-out with them (Twitch allows 1 s to 14 days)."""
+        data: dict[str, Any] = {"user_id": author_id}
+        if seconds is not None:
+            if not 1 <= seconds <= MAX_TIMEOUT_SECONDS:
+                raise InvalidRequest(self.name, "a Twitch time-out lasts 1 second to 14 days")
+            data["duration"] = int(seconds)
+        await self.http.json(
+            "POST", "moderation/bans", params=self._moderation_ids(handle), json={"data": data}
+        )
+
+    async def unban(self, handle: BroadcastHandle, author_id: str) -> None:
+        """Lifts a ban or a time-out alike."""
+        params = {**self._moderation_ids(handle), "user_id": author_id}
+        await self.http.json("DELETE", "moderation/bans", params=params)
 
 
 PROVIDER = Twitch

@@ -19,6 +19,13 @@ Pages followed:
   https://developers.google.com/youtube/v3/guides/implementation/errors (error JSON)
 - https://developers.google.com/youtube/v3/determine_quota_cost (units per method, 10,000 a
   day per project, reset at midnight Pacific time)
+- https://developers.google.com/youtube/v3/live/docs/liveChatMessages/delete (``DELETE
+  liveChat/messages?id=``, 204, 20 units; ``forbidden``, ``modificationNotAllowed`` for a
+  moderator's or the owner's message, ``liveChatMessageNotFound``)
+- https://developers.google.com/youtube/v3/live/docs/liveChatBans, .../insert and .../delete
+  (``snippet.liveChatId``, ``snippet.type`` permanent or temporary, ``banDurationSeconds``,
+  ``bannedUserDetails.channelId``; lifting a ban needs the ban's own ``id``, which only the
+  insert answer carries, so golive keeps it in the broadcast's stored handle data)
 - https://developers.google.com/identity/protocols/oauth2/web-server (``access_type=offline``
   and ``prompt=consent`` so Google issues a refresh token every time the admin connects)
 """
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -70,7 +78,14 @@ QUOTA_COSTS: dict[str, int] = {
     "youtube.videos.list": 1,
     "youtube.videos.update": 50,
     "youtube.thumbnails.set": 50,
+    # live chat moderation: the delete cost is in the method's own page and the discovery
+    # document; the bans' in determine_quota_cost
+    "youtube.liveChatMessages.delete": 20,
+    "youtube.liveChatBans.insert": 50,
+    "youtube.liveChatBans.delete": 50,
 }
+#: where a broadcast's handle data keeps its chat bans: channel id -> ban id, as JSON
+BANS_KEY = "chat_bans"
 #: what a request the API rejected still costs
 REJECTED_COST = 1
 
@@ -226,6 +241,9 @@ class YouTube(Provider):
             Capability.STOP_BROADCAST,
             Capability.VIEWER_COUNT,
             Capability.RECORDING,
+            Capability.CHAT_DELETE,
+            Capability.TIMEOUT,
+            Capability.BAN,
         }
     )
     # Google publishes no per-second limit for the Data API, only the daily quota; this pace
@@ -673,6 +691,83 @@ class YouTube(Provider):
             return int(viewers) if viewers is not None else None
         except (TypeError, ValueError):
             return None
+
+    # -- live chat moderation ----------------------------------------------------------------
+
+    def _live_chat_id(self, handle: BroadcastHandle) -> str:
+        chat = handle.data.get("live_chat_id")
+        if not chat:
+            raise InvalidRequest(self.name, "this YouTube broadcast has no live chat")
+        return chat
+
+    @staticmethod
+    def _bans(handle: BroadcastHandle) -> dict[str, str]:
+        try:
+            stored = json.loads(handle.data.get(BANS_KEY) or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+    async def delete_message(self, handle: BroadcastHandle, message_id: str) -> None:
+        """``liveChatMessages.delete``: the message leaves the chat for every viewer."""
+        await self._call(
+            "youtube.liveChatMessages.delete",
+            "DELETE",
+            "liveChat/messages",
+            handle=handle,
+            params={"id": message_id},
+        )
+
+    async def ban(self, handle: BroadcastHandle, author_id: str, seconds: int | None) -> None:
+        """``liveChatBans.insert``: permanent without ``seconds``, a time-out with them.
+
+        The answer's ban id is kept in ``handle.data`` under :data:`BANS_KEY`, since
+        ``liveChatBans.delete`` takes that id and YouTube offers no way to list bans."""
+        snippet: dict[str, Any] = {
+            "liveChatId": self._live_chat_id(handle),
+            "type": "permanent" if seconds is None else "temporary",
+            "bannedUserDetails": {"channelId": author_id},
+        }
+        if seconds is not None:
+            snippet["banDurationSeconds"] = str(int(seconds))  # uint64, a string in JSON
+        body = await self._call(
+            "youtube.liveChatBans.insert",
+            "POST",
+            "liveChat/bans",
+            handle=handle,
+            params={"part": "snippet"},
+            body={"snippet": snippet},
+        )
+        ban_id = (body or {}).get("id")
+        if ban_id:
+            bans = self._bans(handle)
+            bans[author_id] = str(ban_id)
+            handle.data[BANS_KEY] = json.dumps(bans, sort_keys=True)
+
+    async def unban(self, handle: BroadcastHandle, author_id: str) -> None:
+        """``liveChatBans.delete`` with the id kept when golive banned this author."""
+        bans = self._bans(handle)
+        ban_id = bans.get(author_id)
+        if ban_id is None:
+            raise InvalidRequest(
+                self.name,
+                "golive has no record of banning this author on YouTube, and YouTube can only "
+                "lift a ban by its id: lift it in YouTube Studio",
+                code="ban_unknown",
+            )
+        try:
+            await self._call(
+                "youtube.liveChatBans.delete",
+                "DELETE",
+                "liveChat/bans",
+                handle=handle,
+                params={"id": ban_id},
+            )
+        except InvalidRequest as exc:
+            if exc.code != "liveChatBanNotFound":  # already lifted or expired: forget it
+                raise
+        del bans[author_id]
+        handle.data[BANS_KEY] = json.dumps(bans, sort_keys=True)
 
 
 PROVIDER = YouTube

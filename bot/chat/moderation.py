@@ -78,7 +78,13 @@ class Entry:
 
 
 class Moderator(Protocol):
-    """Where actions are carried out: a provider with a broadcast handle, per platform."""
+    """Where actions are carried out: a provider with a broadcast handle, per platform.
+
+    A moderator may also offer ``async save(workspace, broadcast_id, platform, handle)``:
+    it is called after every action the platform carried out, so what a provider wrote to
+    ``handle.data`` (YouTube's ban ids, needed to unban) is stored and survives a restart,
+    with the quota units the action added to ``handle.quota_used``.
+    """
 
     async def target(
         self, workspace: str, broadcast_id: str, platform: str
@@ -203,6 +209,9 @@ class ModerationService:
         except Exception as exc:  # the platform's error is the result, the thread says so
             log.warning("%s on %s failed: %s", action.name, line.platform, type(exc).__name__)
             return f"failed: {str(exc)[:200] or type(exc).__name__}"
+        save = getattr(self.moderator, "save", None)
+        if callable(save):
+            await save(workspace, line.broadcast_id, line.platform, handle)
         return "done"
 
     async def _record(

@@ -53,6 +53,10 @@ YouTube (mounted on :class:`providers.sandbox.youtube.YouTubeEmulator`), modelle
 The parameter table is the discovery document's (``youtube.liveChatMessages.list``) and is
 checked against it in the tests, like the emulator's own table.
 
+Moderation (delete, ban, time-out, unban) lives in :mod:`providers.sandbox.moderation`; it
+changes what these chats serve: deleted messages are left out of later reads and a banned
+author's messages are refused (``inject`` raises :class:`ChatRefused`).
+
 Where the documentation is silent the emulator is strict: a poll sooner than the
 ``pollingIntervalMillis`` it last answered is refused with ``rateLimitExceeded``; a page token
 it did not issue is refused with ``pageTokenInvalid``. Test hooks: :meth:`YouTubeChat.inject`
@@ -76,6 +80,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from providers.sandbox.facebook import GraphError
+from providers.sandbox.moderation import (
+    ChatRefused,
+    FacebookModeration,
+    TwitchModeration,
+    YouTubeChatModeration,
+)
 from providers.sandbox.youtube import (
     _READ_SCOPES,
     GoogleError,
@@ -131,6 +141,8 @@ class YouTubeChat:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self._not_before: dict[tuple[str, str], float] = {}
         self._counter = itertools.count(1)
+        #: liveChatMessages.delete and liveChatBans (providers.sandbox.moderation)
+        self.moderation = YouTubeChatModeration(self)
 
     def __repr__(self) -> str:
         return f"YouTubeChat(chats={len(self.messages)})"
@@ -138,6 +150,7 @@ class YouTubeChat:
     def mount(self, app: web.Application) -> None:
         route = self.emulator._wrap(LIVE_CHAT_LIST, self._list)
         app.router.add_route("GET", "/" + LIVE_CHAT_LIST.path, route)
+        self.moderation.mount(app)
 
     # -- test hooks -----------------------------------------------------------------------------
 
@@ -152,9 +165,13 @@ class YouTubeChat:
         *,
         published_at: datetime | None = None,
     ) -> str:
-        """Post ``text`` to the broadcast's chat; returns the new message id."""
+        """Post ``text`` to the broadcast's chat; returns the new message id.
+
+        Raises :class:`ChatRefused` while the author is banned from this chat."""
         chat = self.chat_id(broadcast_id)
         author = author or ChatAuthor("Viewer")
+        if self.moderation.active_ban(chat, author.channel_id) is not None:
+            raise ChatRefused(f"{author.name} is banned from this live chat")
         message_id = f"LCC.{next(self._counter):08d}{secrets.token_urlsafe(6)}"
         moment = published_at or datetime.fromtimestamp(self.emulator.clock(), UTC)
         self.messages.setdefault(chat, []).append(
@@ -257,6 +274,7 @@ class YouTubeChat:
         self.overlap = 0
         page = messages[start : start + limit]
         end = start + len(page)
+        page = [m for m in page if m["id"] not in self.moderation.deleted]
         parts = set(params["part"])
         items = [{k: v for k, v in m.items() if k in ("kind", "etag") or k in parts} for m in page]
         self._not_before[key] = now + self.polling_interval_ms / 1000
@@ -284,7 +302,9 @@ FB_COMMENT_PARAMS: dict[str, frozenset[str] | None] = {
     "summary": None,
     "access_token": None,
 }
-FB_COMMENT_FIELDS = frozenset({"id", "message", "created_time", "from", "from{id,name}"})
+FB_COMMENT_FIELDS = frozenset(
+    {"id", "message", "created_time", "from", "from{id,name}", "is_hidden"}
+)
 
 
 def _fan_id(name: str) -> str:
@@ -328,6 +348,8 @@ class FacebookComments:
         #: the next page starts this many comments before the cursor (then resets)
         self.overlap = 0
         self._counter = itertools.count(1)
+        #: comment delete / hide and Page blocks (providers.sandbox.moderation)
+        self.moderation = FacebookModeration(self)
 
     def __repr__(self) -> str:
         return f"FacebookComments(videos={len(self.comments)})"
@@ -335,7 +357,10 @@ class FacebookComments:
     def inject(
         self, video_id: str, message: str, name: str = "Viewer", user_id: str | None = None
     ) -> str:
+        """A viewer comments; raises :class:`ChatRefused` when the Page blocked them."""
         video = self.emulator.videos[video_id]
+        if self.moderation.is_blocked(video.page_id, user_id or _fan_id(name)):
+            raise ChatRefused(f"{name} is blocked from the Page")
         comment_id = f"{video.video_id}_{next(self._counter):015d}"
         self.comments.setdefault(video_id, []).append(
             {
@@ -343,6 +368,7 @@ class FacebookComments:
                 "message": message,
                 "created_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 "from": {"id": user_id or _fan_id(name), "name": name},
+                "is_hidden": False,
             }
         )
         return comment_id
@@ -379,7 +405,9 @@ class FacebookComments:
         self.overlap = 0
         page = items[start : start + limit]
         keep = {"from" if f.startswith("from") else f for f in fields} | {"id"}
-        body: dict[str, Any] = {"data": [{k: v for k, v in c.items() if k in keep} for c in page]}
+        # cursors count positions in the full list, so a deletion never shifts them
+        shown = [c for c in page if c["id"] not in self.moderation.deleted]
+        body: dict[str, Any] = {"data": [{k: v for k, v in c.items() if k in keep} for c in shown]}
         if page:
             end = start + len(page)
             body["paging"] = {"cursors": {"before": _cursor(start), "after": _cursor(end)}}
@@ -416,6 +444,8 @@ class TwitchChat:
         self.sent: Counter[str] = Counter()
         #: stop sending keepalives (a connection that hangs without closing)
         self.silent = False
+        #: deleting messages and banning users (providers.sandbox.moderation)
+        self.moderation = TwitchModeration(self)
 
     def __repr__(self) -> str:
         return f"TwitchChat(sessions={len(self.sessions)})"
@@ -424,6 +454,7 @@ class TwitchChat:
         app.router.add_get("/ws", self._socket)
         route = self.emulator._wrap("POST", "eventsub/subscriptions", self._subscribe)
         app.router.add_route("POST", "/helix/eventsub/subscriptions", route)
+        self.moderation.mount(app)
 
     # -- test hooks -----------------------------------------------------------------------------
 
@@ -436,11 +467,22 @@ class TwitchChat:
         badges: tuple[str, ...] = (),
         chatter_id: str | None = None,
     ) -> str:
-        """A viewer writes in the channel's chat; every subscribed session is notified."""
+        """A viewer writes in the channel's chat; every subscribed session is notified.
+
+        Raises :class:`ChatRefused` while the chatter is banned or timed out: Twitch does
+        not deliver their messages."""
         broadcaster = broadcaster_id or self.emulator.channel.user_id
         message_id = secrets.token_hex(16)
         chatter_id = chatter_id or "9" + str(
             int(hashlib.sha256(chatter.encode()).hexdigest()[:10], 16)
+        )
+        if self.moderation.active_ban(broadcaster, chatter_id) is not None:
+            raise ChatRefused(f"{chatter} is banned from this chat")
+        self.moderation.messages[message_id] = (
+            broadcaster,
+            chatter_id,
+            tuple(badges),
+            datetime.fromtimestamp(self.emulator.clock(), UTC),
         )
         event = {
             "broadcaster_user_id": broadcaster,

@@ -21,6 +21,7 @@ Pages modelled:
 - https://developers.facebook.com/docs/graph-api/guides/error-handling (the error envelope
   ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``; 190 for a bad
   token, 100 for bad parameters, 200 for permissions, 2 for a transient failure);
+- comment delete / hide and Page blocks: see :mod:`providers.sandbox.moderation`;
 - https://developers.facebook.com/docs/graph-api/overview/rate-limiting (``X-App-Usage``,
   ``X-Page-Usage`` and ``X-Business-Use-Case-Usage`` headers; code 4 for app, 17 for user
   and 32 for Page limits).
@@ -300,9 +301,11 @@ class FacebookEmulator:
 
     # -- test hooks ----------------------------------------------------------------------------
 
-    def issue_user_token(self, *, long_lived: bool = True) -> str:
+    def issue_user_token(
+        self, *, long_lived: bool = True, scopes: tuple[str, ...] = SCOPES[2:6]
+    ) -> str:
         """A User token as if the admin had signed in (and golive had exchanged it)."""
-        body = self.oauth.issue_tokens(self.client_id, SCOPES[2:5], refresh=False)
+        body = self.oauth.issue_tokens(self.client_id, scopes, refresh=False)
         if long_lived:
             record = self.oauth.access_tokens[body["access_token"]]
             record.expires_at = time.time() + LONG_LIVED_SECONDS
@@ -406,6 +409,12 @@ class FacebookEmulator:
             raise self._bad_token()
         return token, None
 
+    def _scopes_of(self, token: str) -> tuple[str, ...]:
+        """The permissions behind a token: a Page token has those of its User token."""
+        page = self.page_tokens.get(token)
+        record = self.oauth.access_tokens.get(page.user_token if page else token)
+        return tuple(record.scopes) if record is not None else ()
+
     def _user_token_ok(self, token: str) -> bool:
         record = self.oauth.access_tokens.get(token)
         return record is not None and not record.revoked and record.expires_at > time.time()
@@ -482,6 +491,10 @@ class FacebookEmulator:
                 body = self._video_node(request.method, self.videos[node], page_id, params)
             elif node == "me" and request.method == "GET":
                 body = {"id": self.user_id, "name": "Sandbox Admin"}
+            elif request.method in ("DELETE", "POST") and self.chat.moderation.find(node):
+                body = self.chat.moderation.comment_node(
+                    request.method, node, page_id, self._scopes_of(token), params
+                )
             else:
                 raise GraphError(
                     f"Unsupported {request.method.lower()} request. Object with ID '{node}' "
@@ -510,6 +523,11 @@ class FacebookEmulator:
                 body = self._create(node, page_id, params)
             elif node in self.videos and edge == "comments" and request.method == "GET":
                 body = self.chat.read(self.videos[node], page_id, params)
+            elif node in self.pages and edge == "blocked" and request.method in ("POST", "DELETE"):
+                tasks = self.pages[node].tasks
+                body = self.chat.moderation.blocked_edge(
+                    request.method, node, page_id, tasks, params
+                )
             else:
                 raise GraphError(
                     f"(#803) Unknown path components: /{edge}", 2500, kind="OAuthException"

@@ -499,6 +499,25 @@ SCHEMAS: dict[str, dict[str, _Field]] = {
         "thumbnails": ("$ThumbnailDetails", None),
         "title": ("string", None),
     },
+    # liveChatBans.insert (served by providers.sandbox.chat)
+    "LiveChatBan": {
+        "etag": ("string", None),
+        "id": ("string", None),
+        "kind": ("string", None),
+        "snippet": ("$LiveChatBanSnippet", None),
+    },
+    "LiveChatBanSnippet": {
+        "banDurationSeconds": ("string", None),
+        "bannedUserDetails": ("$ChannelProfileDetails", None),
+        "liveChatId": ("string", None),
+        "type": ("string", ("liveChatBanTypeUnspecified", "permanent", "temporary")),
+    },
+    "ChannelProfileDetails": {
+        "channelId": ("string", None),
+        "channelUrl": ("string", None),
+        "displayName": ("string", None),
+        "profileImageUrl": ("string", None),
+    },
 }
 
 #: videoCategories.list?regionCode=US: the ids a video may be assigned (``assignable: true``);

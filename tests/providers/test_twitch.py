@@ -128,6 +128,8 @@ def test_declaration_and_registry() -> None:
         "channel:read:stream_key",
         "channel:manage:broadcast",
         "user:read:chat",
+        "moderator:manage:chat_messages",
+        "moderator:manage:banned_users",
     }
     assert Twitch.link_domains == ("twitch.tv",)
     assert "category" in Twitch.option_names

@@ -413,4 +413,7 @@ def test_quota_table_covers_every_call() -> None:
         "youtube.videos.list",
         "youtube.videos.update",
         "youtube.thumbnails.set",
+        "youtube.liveChatMessages.delete",
+        "youtube.liveChatBans.insert",
+        "youtube.liveChatBans.delete",
     }

@@ -85,7 +85,7 @@ def most_in_window(times: list[float], window: float) -> int:
 
 @dataclass
 class FakeModeration:
-    """A provider's Moderation side that records calls (no real provider implements it yet)."""
+    """A provider's Moderation side that records calls, for the service's own rules."""
 
     capabilities: frozenset[Capability] = frozenset(
         {Capability.CHAT_DELETE, Capability.BAN, Capability.TIMEOUT}

@@ -1,7 +1,8 @@
 """Moderation: the right platform gets the right call, members are refused, all is recorded.
 
-No provider implements ``providers.base.Moderation`` yet, so these tests use a fake provider
-that records its calls (:class:`tests.relay.helpers.FakeModeration`)."""
+These tests use a fake provider that records its calls
+(:class:`tests.relay.helpers.FakeModeration`) to pin the service's own rules; the real
+providers against the emulators are in tests/chat/test_moderation_<platform>.py."""
 
 from __future__ import annotations
 
@@ -85,7 +86,12 @@ async def test_automatic_action_logged_with_its_rule() -> None:
 def test_help_lists_actions_per_platform_from_capabilities() -> None:
     text = help_text()
     assert text.startswith("Moderation from the chat thread")
-    assert "YouTube:" in text
+    every = "Delete message, Time out 5 min, Time out 1 h, Ban, Unban"
+    assert f"YouTube: {every}" in text.splitlines()
+    assert f"Twitch: {every}" in text.splitlines()
+    assert "Facebook: Delete message, Ban, Unban" in text.splitlines()  # no time-out there
+    assert "Restream: no moderation" in text.splitlines()
+    assert help_text(["instagram"]).splitlines()[1:] == ["Instagram: no moderation"]
 
 
 @pytest.fixture

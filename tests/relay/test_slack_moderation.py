@@ -1,6 +1,7 @@
 """From a relayed line's overflow menu in Slack to the platform, and the result in the thread.
 
-Real providers do not implement Moderation yet, so the platform side is a recording fake."""
+The platform side here is a recording fake; tests/relay/test_slack_moderation_platforms.py
+runs the same clicks against the real providers and the emulators."""
 
 from __future__ import annotations
 
