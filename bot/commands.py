@@ -470,12 +470,15 @@ def _check_title(raw: str, kind: str) -> str:
 
 _KEYWORDS_BOTH = ("on", "primary", "at", "record")
 _KEYWORDS_MEET_ONLY = ("for", "with")
+#: ``chat`` turns the live chat relay on (a flag, like ``record``)
+_KEYWORDS_GOLIVE_ONLY = ("chat",)
+_FLAGS = ("record", "chat")
 
 
 def _parse_create(kind: Literal["golive", "meet"], text: str, ctx: _Context) -> Command:
     raw_title, rest = _split_title(text, kind)
     title = _check_title(raw_title, kind)
-    keywords = _KEYWORDS_BOTH + (_KEYWORDS_MEET_ONLY if kind == "meet" else ())
+    keywords = _KEYWORDS_BOTH + (_KEYWORDS_MEET_ONLY if kind == "meet" else _KEYWORDS_GOLIVE_ONLY)
     chosen_names, other_names = (
         (ctx.live, ctx.meeting) if kind == "golive" else (ctx.meeting, ctx.live)
     )
@@ -486,18 +489,18 @@ def _parse_create(kind: Literal["golive", "meet"], text: str, ctx: _Context) -> 
     primary: str | None = None
     start: datetime | None = None
     duration = DEFAULT_DURATION_MINUTES
-    record = False
+    record = chat = False
     invitees: tuple[str, ...] = ()
-    every_keyword = _KEYWORDS_BOTH + _KEYWORDS_MEET_ONLY
+    every_keyword = _KEYWORDS_BOTH + _KEYWORDS_MEET_ONLY + _KEYWORDS_GOLIVE_ONLY
 
     i = 0
     while i < len(words):
         word = words[i]
         key = word.lower()
         if key not in keywords:
-            unused = tuple(k for k in keywords if k not in seen or k == "record")
+            unused = tuple(k for k in keywords if k not in seen or k in _FLAGS)
             raise _unexpected(word, kind, unused, after_platforms=platforms is not None)
-        if key in seen and key != "record":
+        if key in seen and key not in _FLAGS:
             raise CommandError(f"'{key}' appears twice: say it once.")
         seen.add(key)
         i += 1
@@ -528,6 +531,8 @@ def _parse_create(kind: Literal["golive", "meet"], text: str, ctx: _Context) -> 
         elif key == "with":
             invitees = _parse_invitees(values)
             i = j
+        elif key == "chat":
+            chat = True
         else:  # record
             record = True
 
@@ -545,7 +550,12 @@ def _parse_create(kind: Literal["golive", "meet"], text: str, ctx: _Context) -> 
         )
     if kind == "golive":
         return CreateBroadcast(
-            title=title, platforms=platforms, primary=primary, start=start, record=record
+            title=title,
+            platforms=platforms,
+            primary=primary,
+            start=start,
+            record=record,
+            chat_relay=chat,
         )
     return CreateMeeting(
         title=title,
@@ -564,8 +574,11 @@ def _unexpected(
     key = word.lower()
     if kind == "golive" and key in _KEYWORDS_MEET_ONLY:
         return CommandError(
-            f"'{key}' only works with /meet; /golive takes: {', '.join(_KEYWORDS_BOTH)}."
+            f"'{key}' only works with /meet; /golive takes: "
+            f"{', '.join(_KEYWORDS_BOTH + _KEYWORDS_GOLIVE_ONLY)}."
         )
+    if kind == "meet" and key in _KEYWORDS_GOLIVE_ONLY:
+        return CommandError("'chat' only works with /golive: meetings have no live chat relay.")
     where = "After the title" if not after_platforms else "After the platforms"
     return CommandError(
         f"Unexpected word '{_show(word)}'. {where} you can write: {', '.join(keywords)}"

@@ -55,7 +55,7 @@ class Reply:
 HELP = {
     "golive": (
         '/golive "Title" on youtube [primary youtube] [at 2026-12-24 18:00 Europe/Berlin]'
-        " [record]\n"
+        " [record] [chat]\n"
         "/golive start|stop|status|report [ID] · /golive list\n"
         "/golive moderation [ID] · /golive moderation help\n"
         '/golive edit ID ["New title"] [at …] · /golive cancel ID'
@@ -197,6 +197,10 @@ async def execute(
                     reply.private.append(
                         f"{display(outcome.platform)} {outcome.note}; nothing changed."
                     )
+            if action == "status":
+                chat = await services.chat.status_line(stream)
+                if chat:
+                    reply.posts.append(chat)
             if action == "status" and who.is_admin:
                 reply.private.extend(await _ingest_lines(services, who, stream.id))
             return reply

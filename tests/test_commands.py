@@ -107,6 +107,16 @@ def test_full_broadcast() -> None:
     assert cmd.description == ""
 
 
+def test_chat_turns_the_relay_on() -> None:
+    on = run("/golive", '"Q&A" on youtube,twitch chat record')
+    assert isinstance(on, CreateBroadcast) and on.chat_relay and on.record
+    off = run("/golive", '"Q&A" on youtube')
+    assert isinstance(off, CreateBroadcast) and not off.chat_relay
+    assert error("/meet", '"Sync" on jitsi chat') == (
+        "'chat' only works with /golive: meetings have no live chat relay."
+    )
+
+
 def test_broadcast_defaults() -> None:
     cmd = run("golive", '"Talk" on youtube')
     assert cmd == CreateBroadcast("Talk", ("youtube",), "youtube", None, False)
@@ -380,23 +390,23 @@ def test_time_only_is_today_in_the_zone() -> None:
         (
             "golive",
             '"T" on youtube tomorrow',
-            "Unexpected word 'tomorrow'. After the platforms you can write: primary, at, record.",
+            "Unexpected word 'tomorrow'. After the platforms you can write: primary, at, record, chat.",
         ),
         (
             "golive",
             '"T" on youtube recrod',
-            "Unexpected word 'recrod'. After the platforms you can write: primary, at, record "
+            "Unexpected word 'recrod'. After the platforms you can write: primary, at, record, chat "
             "(did you mean record?).",
         ),
         (
             "golive",
             '"T" soon on youtube',
-            "Unexpected word 'soon'. After the title you can write: on, primary, at, record.",
+            "Unexpected word 'soon'. After the title you can write: on, primary, at, record, chat.",
         ),
         (
             "golive",
             '"T" on youtube with @ana',
-            "'with' only works with /meet; /golive takes: on, primary, at, record.",
+            "'with' only works with /meet; /golive takes: on, primary, at, record, chat.",
         ),
         (
             "meet",

@@ -91,6 +91,10 @@ class Moderator(Protocol):
     ) -> tuple[Any, BroadcastHandle] | None: ...
 
 
+class LineSource(Protocol):
+    async def find(self, line_id: str) -> ChatLine | None: ...
+
+
 class History(Protocol):
     async def record(self, entry: Entry) -> Entry: ...
 
@@ -167,19 +171,40 @@ async def save_rules(db: Database, workspace: str, rules: Rules, *, user: str) -
             row.updated_by = user
 
 
+#: relayed lines kept in memory when a store can find the older ones
+MEMORY_LINES = 10_000
+
 Notify = Callable[[ChatLine, str], Awaitable[None]]
 
 
 class ModerationService:
-    def __init__(self, moderator: Moderator, history: History) -> None:
+    def __init__(
+        self, moderator: Moderator, history: History, store: LineSource | None = None
+    ) -> None:
         self.moderator = moderator
         self.history = history
+        #: where a line is found when it is no longer in memory (after a restart)
+        self.store = store
         self.lines: dict[str, ChatLine] = {}  # relayed line id -> line, for menu actions
         self.tasks: set[asyncio.Task[Any]] = set()
 
     def remember(self, lines: Sequence[ChatLine]) -> None:
         for line in lines:
             self.lines[line.id] = line
+        if self.store is not None and len(self.lines) > MEMORY_LINES:
+            # the store has them all; memory only saves a query for recent clicks
+            for key in list(self.lines)[: len(self.lines) - MEMORY_LINES]:
+                del self.lines[key]
+
+    async def find(self, line_id: str) -> ChatLine | None:
+        """A relayed line by its stable id: from memory, else from the chat store, so a menu
+        posted before a restart still works after it."""
+        line = self.lines.get(line_id)
+        if line is None and self.store is not None and line_id:
+            line = await self.store.find(line_id)
+            if line is not None:
+                self.lines[line.id] = line
+        return line
 
     async def capabilities(self, workspace: str, broadcast_id: str, platform: str) -> list[Action]:
         found = await self.moderator.target(workspace, broadcast_id, platform)
@@ -253,7 +278,7 @@ class ModerationService:
         role: str,
     ) -> str:
         """A person's action from the thread; returns the sentence for the thread."""
-        line = self.lines.get(line_id)
+        line = await self.find(line_id)
         action = ACTIONS.get(action_name)
         if line is None or action is None:
             return "That chat line is no longer known to golive; nothing was done."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -161,3 +161,22 @@ class ChatStore:
         async with self.db.sessions() as session:
             rows = (await session.scalars(query)).all()
         return [_line(row) for row in rows]
+
+    async def find(self, line_id: str) -> ChatLine | None:
+        """The stored line with this stable id (a moderator's menu click after a restart,
+        when no relayed line is in memory any more); the newest if two broadcasts share it."""
+        query = (
+            select(ChatMessageRow)
+            .where(ChatMessageRow.line_id == line_id)
+            .order_by(ChatMessageRow.seq.desc())
+            .limit(1)
+        )
+        async with self.db.sessions() as session:
+            row = (await session.scalars(query)).first()
+        return None if row is None else _line(row)
+
+    async def count(self, broadcast_id: str) -> int:
+        """How many lines of a broadcast are stored (for ``/golive status``)."""
+        query = select(func.count()).where(ChatMessageRow.broadcast_id == broadcast_id)
+        async with self.db.sessions() as session:
+            return int(await session.scalar(query) or 0)

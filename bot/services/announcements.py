@@ -199,7 +199,13 @@ class AnnouncementService:
         self, workspace: str, announcement: Announcement, name: str
     ) -> list[Copy]:
         """A thread under every copy that has none yet (for the live chat relay)."""
-        copies = await self.copies(announcement.kind, announcement.id)
+        return await self.open_threads_of(workspace, announcement.kind, announcement.id, name)
+
+    async def open_threads_of(
+        self, workspace: str, kind: str, item_id: str, name: str
+    ) -> list[Copy]:
+        """:meth:`open_threads` by the item's kind and id (the chat service has no post)."""
+        copies = await self.copies(kind, item_id)
 
         async def one(copy: Copy) -> Copy:
             publisher = self.publishers.get(copy.chat)

@@ -36,6 +36,7 @@ class Services:
         from bot.metrics import Metrics
         from bot.services.analytics import AnalyticsService
         from bot.services.announcements import AnnouncementService
+        from bot.services.chat import ChatService
         from bot.services.connections import ConnectionService
         from bot.services.events import EventService
         from bot.services.health import HealthService
@@ -48,6 +49,7 @@ class Services:
 
         self.connections = ConnectionService(self)
         self.announcements = AnnouncementService(self)
+        self.chat = ChatService(self)
         self.livestreams = LivestreamService(self)
         self.meetings = MeetingService(self)
         self.optins = OptInService(self)
@@ -95,6 +97,7 @@ class Services:
 
     async def close(self) -> None:
         await self.scheduler.stop()
+        await self.chat.close()
         await self.http.aclose()
         if self.sandbox is not None:
             await self.sandbox.close()  # type: ignore[attr-defined]

@@ -307,6 +307,7 @@ class LivestreamService:
             stream.status = "ended"
         async with self.services.db.transaction() as session:
             await session.merge(stream)
+        await self.services.chat.changed(workspace, stream)
         return stream, list(outcomes)
 
     async def start(
@@ -422,6 +423,7 @@ class LivestreamService:
         async with self.services.db.transaction() as session:
             await session.merge(stream)
             session.add(AuditEntry(actor=user, action="broadcast cancel", target=stream.id))
+        await self.services.chat.changed(workspace, stream)
         return stream
 
     async def update(

@@ -1,0 +1,249 @@
+"""Live chat of running broadcasts: collect every platform, filter, relay, moderate.
+
+One place decides when chat runs, whoever started the broadcast (a chat command, the API or
+the scheduler): :class:`LivestreamService` tells :meth:`ChatService.changed` after every start,
+stop and cancel. When a broadcast with chat relay on is live, golive opens a thread under each
+copy of its announcement, builds the collector of every live platform that has one
+(:func:`bot.chat.service.collector_for`) and runs them; each newly stored line goes through the
+workspace's auto-moderation rules into every thread (Slack and Discord each register a relay
+target). When it ends or is cancelled, the collectors stop and the relay posts what is queued.
+``golive serve`` calls :meth:`resume` at start, so broadcasts still live after a restart go on
+from the cursors stored with their last page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from bot.chat.filters import Verdict
+from bot.chat.model import ChatLine
+from bot.chat.moderation import ModerationService, StoredHistory, load_rules
+from bot.chat.relay import Batch, ChatPipeline, Relay, RelayTarget, Thread
+from bot.chat.service import ChatCollection, collector_for
+from bot.chat.store import ChatStore
+from bot.services.announcements import threads
+from providers.base import BroadcastHandle, BroadcastState
+from storage.models import Livestream, ModerationEntry
+
+if TYPE_CHECKING:
+    from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+
+ACTOR = "golive chat"
+#: how long a stop waits for queued lines to be posted before giving up on them (they stay
+#: stored and searchable either way)
+DRAIN_SECONDS = 10.0
+
+
+class AlreadyStored:
+    """The pipeline's store step for lines a collector has just stored itself.
+
+    Collectors store each page with its cursor in one transaction and hand on only the new
+    lines, so the pipeline must not store them again (a second insert would find them all
+    present and relay nothing)."""
+
+    async def add(self, lines: Iterable[ChatLine]) -> list[ChatLine]:
+        return list(lines)
+
+
+class ConnectedModerator:
+    """Carries out moderation through the workspace's connection to the line's platform."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def target(
+        self, workspace: str, broadcast_id: str, platform: str
+    ) -> tuple[Any, BroadcastHandle] | None:
+        try:
+            stream = await self.services.livestreams.get(workspace, broadcast_id)
+        except Exception:  # gone, or another workspace's: nothing to act on
+            return None
+        row = next((r for r in stream.platforms if r.platform == platform), None)
+        if row is None:
+            return None
+        try:
+            provider = await self.services.connections.provider(
+                workspace, platform, actor=ACTOR, operation="moderate chat"
+            )
+        except Exception as exc:  # not connected any more
+            log.info("no %s connection to moderate with: %s", platform, type(exc).__name__)
+            return None
+        return provider, handle_of(row)
+
+
+def handle_of(row: Any) -> BroadcastHandle:
+    """The stored handle of one platform of a broadcast, without its stream key (chat and
+    moderation never need it, so reading chat never decrypts one)."""
+    return BroadcastHandle(
+        remote_id=row.remote_id or "",
+        state=BroadcastState(row.status),
+        watch_url=row.watch_url,
+        data=dict(row.data or {}),
+    )
+
+
+class ChatService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = ChatStore(services.db)
+        self.relay = Relay(on_post=self._posted)
+        self.history = StoredHistory(services.db)
+        self.moderation = ModerationService(
+            ConnectedModerator(services), self.history, store=self.store
+        )
+        self.pipeline = ChatPipeline(
+            AlreadyStored(), self.relay, hold=self._hold, remember=self.moderation.remember
+        )
+        self.collection = ChatCollection(self.store, on_lines=self._collected)
+        #: platforms collected per running broadcast
+        self.platforms: dict[str, list[str]] = {}
+        #: posts per thread, for status displays and tests
+        self.posts: Counter[Thread] = Counter()
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"ChatService(running={sorted(self.platforms)!r})"
+
+    def register(self, target: RelayTarget) -> None:
+        """A chat adapter's relay target (Slack, Discord); threads in that chat get chat."""
+        self.relay.register(target)
+
+    def unregister(self, chat: str) -> None:
+        self.relay.targets.pop(chat, None)
+
+    def running(self, broadcast_id: str) -> bool:
+        return self.collection.running(broadcast_id)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def changed(self, workspace: str, stream: Livestream) -> None:
+        """After a start, stop or cancel: run or end the broadcast's chat to match its state.
+
+        Never raises: a broadcast that went live stays live even if its chat cannot run."""
+        try:
+            if stream.chat_relay and stream.status == "live":
+                await self.begin(workspace, stream.id)
+            elif stream.status in ("ended", "cancelled"):
+                await self.end(stream.id)
+        except Exception:
+            log.exception("live chat of %s could not follow its broadcast", stream.id)
+
+    async def begin(self, workspace: str, stream_id: str) -> list[str]:
+        """Open the threads and start the collectors; returns the platforms collected."""
+        async with self._lock:
+            if self.collection.running(stream_id):
+                return self.platforms.get(stream_id, [])
+            stream = await self.services.livestreams.get(workspace, stream_id)
+            copies = await self.services.announcements.open_threads_of(
+                workspace, "broadcast", stream.id, f"{stream.title} · live chat"[:100]
+            )
+            self.pipeline.set_rules(workspace, await load_rules(self.services.db, workspace))
+            self.pipeline.follow(workspace, stream.id, threads(copies))
+            collectors = []
+            for row in stream.platforms:
+                if row.status != BroadcastState.LIVE.value:
+                    continue
+                collector = await self._collector(workspace, stream.id, row)
+                if collector is not None:
+                    collectors.append(collector)
+            self.platforms[stream.id] = [c.platform for c in collectors]
+            self.collection.start(stream.id, collectors)
+            log.info(
+                "live chat of %s: collecting %s", stream.id, ", ".join(self.platforms[stream.id])
+            )
+            return self.platforms[stream.id]
+
+    async def _collector(self, workspace: str, stream_id: str, row: Any) -> Any | None:
+        try:
+            provider = await self.services.connections.provider(
+                workspace, row.platform, actor=ACTOR, operation="read chat"
+            )
+        except Exception as exc:  # not connected (any more): that platform's chat is skipped
+            log.warning("no %s chat for %s: %s", row.platform, stream_id, type(exc).__name__)
+            return None
+        try:
+            return collector_for(row.platform, provider, handle_of(row), stream_id)
+        except Exception:  # a platform golive cannot read chat from in this setup
+            log.exception("no %s chat collector for %s", row.platform, stream_id)
+            return None
+
+    async def end(self, stream_id: str) -> None:
+        """Stop collecting and post what the relay still holds."""
+        async with self._lock:
+            await self.collection.stop(stream_id)
+            self.platforms.pop(stream_id, None)
+            try:
+                await asyncio.wait_for(self.relay.drain(), DRAIN_SECONDS)
+            except TimeoutError:
+                log.warning(
+                    "live chat of %s: %d lines left unposted", stream_id, self.relay.pending()
+                )
+            self.relay.unfollow(stream_id)
+
+    async def resume(self) -> list[str]:
+        """Broadcasts still live with chat relay on (a restart): collect again from the
+        stored cursors. Returns the ids resumed."""
+        async with self.services.db.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Livestream.workspace, Livestream.id).where(
+                        Livestream.status == "live", Livestream.chat_relay.is_(True)
+                    )
+                )
+            ).all()
+        resumed = []
+        for workspace, stream_id in rows:
+            try:
+                await self.begin(workspace, stream_id)
+            except Exception:
+                log.exception("live chat of %s could not resume", stream_id)
+                continue
+            resumed.append(stream_id)
+        return resumed
+
+    async def close(self) -> None:
+        await self.collection.close()
+        self.platforms.clear()
+        await self.relay.close()
+
+    # -- the path of a line -------------------------------------------------------------------
+
+    async def _collected(self, lines: list[ChatLine]) -> None:
+        await self.pipeline.deliver(lines)
+
+    async def _hold(self, workspace: str, line: ChatLine, verdict: Verdict) -> None:
+        await self.moderation.auto(workspace, line, verdict)
+
+    def _posted(self, thread: Thread, batch: Batch, at: float) -> None:
+        self.posts[thread] += 1
+
+    # -- status --------------------------------------------------------------------------------
+
+    async def status_line(self, stream: Livestream) -> str | None:
+        """``chat relay: 4 platforms, 1,234 lines, 2 held`` (None when chat relay is off)."""
+        if not stream.chat_relay:
+            return None
+        lines = await self.store.count(stream.id)
+        async with self.services.db.sessions() as session:
+            held = await session.scalar(
+                select(func.count()).where(
+                    ModerationEntry.broadcast_id == stream.id,
+                    ModerationEntry.actor.startswith("rule:"),
+                )
+            )
+        platforms: Sequence[str] = self.platforms.get(stream.id, ())
+        if self.running(stream.id):
+            state = f"{len(platforms)} platform{'s' * (len(platforms) != 1)}"
+        elif stream.status == "live":
+            state = "not running"
+        else:
+            state = "stopped"
+        return f"chat relay: {state}, {lines:,} lines, {int(held or 0):,} held"
