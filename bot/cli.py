@@ -81,6 +81,11 @@ async def _serve(settings: Settings) -> int:
         "listening on port %s (%s)", settings.port, settings.public_url
     )
     bot = await _start_discord(services)
+    # Broadcasts still live with chat relay on: go on collecting from the stored cursors,
+    # now that both chats' relay targets are registered.
+    resumed = await services.chat.resume()
+    if resumed:
+        logging.getLogger("golive").info("live chat resumed for %s", ", ".join(resumed))
     try:
         await asyncio.Event().wait()
     finally:

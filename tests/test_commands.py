@@ -390,13 +390,14 @@ def test_time_only_is_today_in_the_zone() -> None:
         (
             "golive",
             '"T" on youtube tomorrow',
-            "Unexpected word 'tomorrow'. After the platforms you can write: primary, at, record, chat.",
+            "Unexpected word 'tomorrow'. After the platforms you can write: "
+            "primary, at, record, chat.",
         ),
         (
             "golive",
             '"T" on youtube recrod',
-            "Unexpected word 'recrod'. After the platforms you can write: primary, at, record, chat "
-            "(did you mean record?).",
+            "Unexpected word 'recrod'. After the platforms you can write: "
+            "primary, at, record, chat (did you mean record?).",
         ),
         (
             "golive",

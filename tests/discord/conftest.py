@@ -21,7 +21,12 @@ from tests.conftest import FastRetry, database_url, make_settings
 from tests.discord import payloads
 from tests.discord.fake import TOKEN, FakeDiscord
 
-_HANDLERS = ("CommandTree-invoker", "discord-ui-modal-dispatch")
+_HANDLERS = (
+    "CommandTree-invoker",
+    "discord-ui-modal-dispatch",
+    "discord-ui-view-dispatch",
+    "discord.py: on_interaction",
+)
 
 
 @pytest.fixture

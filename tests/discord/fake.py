@@ -16,13 +16,17 @@ dispatches such as Interaction Create).
 
 Like Discord, it rejects what Discord rejects: an unknown or late interaction, a second
 callback, a follow-up before the acknowledgement, an invalid form body (code 50035), an
-unknown channel or message, a thread started twice. ``limit_next`` makes the next matching
-requests answer 429 exactly as Discord does.
+unknown channel or message, a thread started twice, a sixth message in one channel within
+5 seconds (429, as topics/rate-limits.mdx describes per-route limits for message creation; the
+X-RateLimit-* headers of that route say what is left), a deferred update (callback type 6 or
+7) of an interaction that came from no message component. ``limit_next`` makes the next
+matching requests answer 429 exactly as Discord does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import re
@@ -47,6 +51,9 @@ APP_ID = 1100000000000000001
 BOT_ID = 1100000000000000001
 ANSWER_WINDOW = 3.0
 TOKEN_LIFETIME = 15 * 60
+#: messages one channel accepts per window before answering 429
+CHANNEL_LIMIT = 5
+CHANNEL_WINDOW = 5.0
 
 
 @dataclass
@@ -60,6 +67,8 @@ class Interaction:
     original: dict[str, Any] | None = None
     original_edits: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
+    #: the message whose component was used (component interactions only)
+    message: dict[str, Any] | None = None
 
 
 @dataclass
@@ -96,6 +105,11 @@ class FakeDiscord:
         self.limits: list[Limit] = []
         self.rejections: list[tuple[str, str, Any]] = []  # (method, path, Discord's error body)
         self.late_callbacks = 0
+        #: when each channel accepted its recent messages, and how often one was refused
+        self.channel_posts: dict[int, collections.deque[float]] = {}
+        self.channel_429s = 0
+        #: (channel id, monotonic time, request body) of every message created
+        self.created: list[tuple[int, float, dict[str, Any]]] = []
         self.answer_window = ANSWER_WINDOW  # a test may shrink it to prove golive answers first
         self.identify: dict[str, Any] | None = None  # the last IDENTIFY payload's ``d``
         #: guild scheduled events (tests/discord/scheduled_events.py)
@@ -153,6 +167,30 @@ class FakeDiscord:
             "flags": 0,
         }
         return channel_id
+
+    def add_thread(self, guild_id: int, parent_id: int, name: str = "live chat") -> int:
+        """A public thread under ``parent_id`` (as if started from a message there)."""
+        thread_id = self.snowflake()
+        self.channels[thread_id] = {
+            "id": str(thread_id),
+            "type": 11,
+            "guild_id": str(guild_id),
+            "parent_id": str(parent_id),
+            "owner_id": str(BOT_ID),
+            "name": name,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": now(),
+                "locked": False,
+            },
+        }
+        return thread_id
 
     def add_user(self, username: str) -> int:
         user_id = self.snowflake()
@@ -236,7 +274,8 @@ class FakeDiscord:
                 return self._record(request, self._too_many(limit))
         response = await handler(request)
         if not webhook:
-            response.headers.update(self._bucket_headers(path))
+            for name, value in self._bucket_headers(path).items():
+                response.headers.setdefault(name, value)
         return self._record(request, response)
 
     def _record(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
@@ -493,12 +532,34 @@ class FakeDiscord:
         channel_id = int(request.match_info["channel"])
         if (bad := self._channel_problem(channel_id)) is not None:
             return bad
+        recent = self.channel_posts.setdefault(channel_id, collections.deque())
+        moment = time.monotonic()
+        while recent and moment - recent[0] >= CHANNEL_WINDOW:
+            recent.popleft()
+        if len(recent) >= CHANNEL_LIMIT:
+            self.channel_429s += 1
+            wait = CHANNEL_WINDOW - (moment - recent[0])
+            return self._too_many(Limit("POST", re.compile(""), 0, round(wait, 3)))
         body = await request.json()
         if (bad := check_message(body, creating=True)) is not None:
             return bad
+        recent.append(moment)
+        self.created.append((channel_id, moment, body))
         message = self._message(channel_id, body)
         self.messages[int(message["id"])] = message
-        return as_json(message)
+        left = CHANNEL_LIMIT - len(recent)
+        reset = CHANNEL_WINDOW - (moment - recent[0])
+        response = as_json(message)
+        response.headers.update(
+            {
+                "X-RateLimit-Limit": str(CHANNEL_LIMIT),
+                "X-RateLimit-Remaining": str(left),
+                "X-RateLimit-Reset": f"{time.time() + reset:.3f}",
+                "X-RateLimit-Reset-After": f"{reset:.3f}",
+                "X-RateLimit-Bucket": f"messages-{channel_id}",
+            }
+        )
+        return response
 
     async def edit_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
@@ -605,7 +666,15 @@ class FakeDiscord:
                 return bad
         if kind not in (1, 4, 5, 6, 7, 8, 9):
             return error(400, 50035, "Invalid Form Body", {"type": {"_errors": []}})
+        if kind in (6, 7) and item.message is None:
+            return error(400, 50035, "Invalid Form Body", {"type": {"_errors": []}})
         item.callback = body
+        if kind in (6, 7):
+            item.original = item.message  # @original is the component's message
+            if kind == 7:
+                for key in ("content", "embeds", "components"):
+                    if key in data:
+                        item.message[key] = data[key]  # type: ignore[index]
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):
             item.original = self._message(item.channel_id, data, flags=data.get("flags") or 0)

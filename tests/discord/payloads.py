@@ -129,4 +129,34 @@ def component(
     data = {"custom_id": custom_id, "component_type": 2}
     payload = _envelope(fake, 3, data, guild_id, channel_id, who)
     payload["message"] = message
+    fake.interactions[int(payload["id"])].message = message
+    return payload
+
+
+def select(
+    fake: FakeDiscord,
+    guild_id: int,
+    who: dict,
+    message: dict,
+    custom_id: str,
+    values: list[str],
+) -> dict[str, Any]:
+    """Type 3 (MESSAGE_COMPONENT): a string select of ``message`` chose ``values``.
+
+    The select must be one the message really carries, with those values among its options,
+    so a test can only click what golive posted."""
+    selects = [
+        item
+        for row in message.get("components") or []
+        for item in row.get("components") or []
+        if item.get("type") == 3 and item.get("custom_id") == custom_id
+    ]
+    assert selects, f"the message has no select {custom_id!r}"
+    offered = {o["value"] for o in selects[0]["options"]}
+    assert set(values) <= offered, f"{values} are not options of {custom_id!r}"
+    channel_id = int(message["channel_id"])
+    data = {"custom_id": custom_id, "component_type": 3, "values": values}
+    payload = _envelope(fake, 3, data, guild_id, channel_id, who)
+    payload["message"] = message
+    fake.interactions[int(payload["id"])].message = message
     return payload

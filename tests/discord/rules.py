@@ -4,7 +4,10 @@ From discord/discord-api-docs: reference.mdx (error ``{code, message, errors}``,
 "Invalid Form Body" with nested ``_errors``), resources/message.mdx (content 2000, 10 embeds,
 embed limits and the 6000-character total), components/reference.mdx (at most 5 action rows
 of 5 buttons; a link button, style 5, has a url and no custom_id; other styles need a
-custom_id; label 80, url 512) and interactions/application-commands.mdx (names 1-32
+custom_id; label 80, url 512; a string select, type 3, fills its action row alone, has a
+``custom_id`` of 1-100, 1-25 options of label and value 1-100 each, description 100,
+placeholder 150, ``min_values`` 0-25 and ``max_values`` 1-25; custom ids are unique within a
+message) and interactions/application-commands.mdx (names 1-32
 lowercase, descriptions 1-100, 25 options with required ones first, 25 choices, no
 autocomplete together with choices).
 """
@@ -132,9 +135,20 @@ def check_message(body: dict, *, creating: bool) -> web.Response | None:
         items = row.get("components") or []
         if not 1 <= len(items) <= 5:
             problems.add(["components", i, "components"], "BASE_TYPE_BAD_LENGTH", "1-5 items")
+        if any(item.get("type") == 3 for item in items) and len(items) > 1:
+            problems.add(
+                ["components", i, "components"],
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "The specified component exceeds the maximum width",
+            )
         for j, button in enumerate(items):
             where = ["components", i, "components", j]
             check_button(button, where, problems)
+            check_select(button, where, problems)
+    ids = [item.get("custom_id") for row in rows for item in (row.get("components") or [])]
+    ids = [i for i in ids if i is not None]
+    if len(ids) != len(set(ids)):
+        problems.add(["components"], "COMPONENT_CUSTOM_ID_DUPLICATED", "Custom id is duplicated")
     if creating and not (content or embeds or rows):
         return error(400, 50006, "Cannot send an empty message")
     return problems.response()
@@ -161,3 +175,29 @@ def check_button(button: dict, where: list, problems: FormErrors) -> None:
             problems.add([*where, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required")
     else:
         problems.add([*where, "style"], "BASE_TYPE_CHOICES", "Value must be one of 1..6.")
+
+
+def check_select(select: dict, where: list, problems: FormErrors) -> None:
+    if select.get("type") != 3:
+        return
+    if not 1 <= len(select.get("custom_id") or "") <= 100:
+        problems.add([*where, "custom_id"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100.")
+    if len(select.get("placeholder") or "") > 150:
+        problems.add([*where, "placeholder"], "BASE_TYPE_MAX_LENGTH", "Must be 150 or fewer.")
+    options = select.get("options") or []
+    if not 1 <= len(options) <= 25:
+        problems.add([*where, "options"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25.")
+    low, high = select.get("min_values", 1), select.get("max_values", 1)
+    if not 0 <= low <= 25 or not 1 <= high <= 25 or low > high or high > len(options):
+        problems.add([*where, "max_values"], "BASE_TYPE_BAD_INT", "Invalid min/max values")
+    values = []
+    for k, option in enumerate(options):
+        spot = [*where, "options", k]
+        for key in ("label", "value"):
+            if not 1 <= len(option.get(key) or "") <= 100:
+                problems.add([*spot, key], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100.")
+        if len(option.get("description") or "") > 100:
+            problems.add([*spot, "description"], "BASE_TYPE_MAX_LENGTH", "100 or fewer.")
+        values.append(option.get("value"))
+    if len(values) != len(set(values)):
+        problems.add([*where, "options"], "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED", "Duplicated")

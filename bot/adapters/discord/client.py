@@ -18,6 +18,7 @@ import discord.gateway
 import discord.http
 import yarl
 
+from bot.adapters.discord.chat import ChatModeration, DiscordChatTarget
 from bot.adapters.discord.commands import GoliveTree, register
 from bot.adapters.discord.events import DiscordCalendar, DiscordReminders, on_remind_button
 from bot.adapters.discord.publisher import DiscordPublisher
@@ -51,11 +52,16 @@ class GoliveBot(discord.Client):
         self.publisher = DiscordPublisher(self)
         self.tree = GoliveTree(self)
         register(self.tree, Responder(services, self.publisher))
+        #: relayed live chat goes into broadcast threads through this; its selects land in
+        #: ``on_interaction``
+        self.relay_target = DiscordChatTarget(self)
+        self.chat_moderation = ChatModeration(services)
 
     async def setup_hook(self) -> None:
         self.services.announcements.register(self.publisher)
         self.services.events.register(DiscordCalendar(self))
         self.services.optins.register(DiscordReminders(self))
+        self.services.chat.register(self.relay_target)
         if self.sync_on_start:
             await self.sync_commands()
 
@@ -83,8 +89,11 @@ class GoliveBot(discord.Client):
         return results
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons that are not links: "Remind me" (commands go through the tree)."""
-        await on_remind_button(self.services, interaction)
+        """Components that are not links: "Remind me" buttons and the relayed chat's
+        moderation selects (commands go through the tree)."""
+        if await on_remind_button(self.services, interaction):
+            return
+        await self.chat_moderation.on_interaction(interaction)
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s in %d server(s)", self.user, len(self.guilds))
@@ -106,6 +115,8 @@ class GoliveBot(discord.Client):
         for registry in (self.services.events.calendars, self.services.optins.messengers):
             if getattr(registry.get("discord"), "client", None) is self:
                 del registry["discord"]
+        if self.services.chat.relay.targets.get("discord") is self.relay_target:
+            self.services.chat.unregister("discord")
         await super().close()
 
 

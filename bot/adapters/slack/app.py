@@ -106,7 +106,8 @@ class SlackAdapter:
         #: relayed chat lines go through this; moderation (set by whoever runs the relay)
         #: carries out the overflow menu's actions
         self.relay_target = chatlines.SlackRelayTarget(self.client_for, actions_for)
-        self.moderation: ModerationService | None = None
+        services.chat.register(self.relay_target)
+        self.moderation: ModerationService | None = services.chat.moderation
         self.tasks: set[asyncio.Task[Any]] = set()
         self._register()
 
@@ -174,6 +175,8 @@ class SlackAdapter:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        if self.services.chat.relay.targets.get("slack") is self.relay_target:
+            self.services.chat.unregister("slack")
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*list(self.tasks), return_exceptions=True)
