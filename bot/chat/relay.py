@@ -42,6 +42,11 @@ TAGS = {
     "restream": "Restream",
     "instagram": "Instagram",
     "rtmp": "Custom RTMP",
+    # platforms whose chat only comes through Restream
+    "linkedin": "LinkedIn",
+    "dlive": "DLive",
+    "x": "X",
+    "discord": "Discord",
 }
 
 

@@ -2,8 +2,9 @@
 
 Each line is tagged with the platform the message came from (Restream's ``eventSourceId``), and
 its id is Restream's ``eventIdentifier``. A platform golive also reads directly (YouTube,
-Twitch, Facebook) should not be read through Restream too: the two ids differ, so the same
-message would be stored twice.
+Twitch, Facebook) is not read through Restream too: the two ids differ, so the same message
+would be stored twice; :attr:`RestreamCollector.skip` names those platforms and their events
+from Restream are dropped.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class RestreamCollector:
         self.socket = socket
         self.broadcast_id = broadcast_id
         self.stored = 0
+        #: platforms golive reads directly for this broadcast: their copies are dropped
+        self.skip: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return f"RestreamCollector(broadcast_id={self.broadcast_id!r})"
@@ -66,7 +69,7 @@ class RestreamCollector:
     async def run(self, store: ChatStore, stop: asyncio.Event, on_lines: OnLines = _ignore) -> None:
         async for payload in self.socket.events(stop):
             line = to_line(payload, self.broadcast_id)
-            if line is None:
+            if line is None or line.platform in self.skip:
                 continue
             new = await store.add([line])
             self.stored += len(new)

@@ -155,6 +155,10 @@ class ChatService:
                 if collector is not None:
                     collectors.append(collector)
             self.platforms[stream.id] = [c.platform for c in collectors]
+            direct = frozenset(self.platforms[stream.id]) - {"restream"}
+            for collector in collectors:
+                if hasattr(collector, "skip"):  # an aggregator: no second copy of a platform
+                    collector.skip = direct
             self.collection.start(stream.id, collectors)
             log.info(
                 "live chat of %s: collecting %s", stream.id, ", ".join(self.platforms[stream.id])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ VIEWS = {"views.open", "views.publish", "views.update"}
 class Call:
     method: str
     args: dict[str, Any]
+    #: when the fake received it (time.monotonic), for tests that count posts per second
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
