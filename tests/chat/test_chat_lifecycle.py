@@ -1,0 +1,103 @@
+"""Chat follows its broadcast whoever starts it (a command, the scheduler), stops with it, and
+resumes after a restart from the stored cursor without relaying anything twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.handlers import Requester, run
+from bot.services.chat import ChatService
+from bot.services.context import Services
+from tests.chat.helpers import until
+from tests.conftest import FastRetry, database_url, make_settings
+
+
+@pytest.fixture
+async def services(backend: str, tmp_path: Path) -> AsyncIterator[Services]:
+    url = await database_url(backend, tmp_path)
+    running = await Services.start(make_settings(tmp_path, url), sandbox=True)
+    running.connections.retry_policy = FastRetry(initial_wait=0.01)
+    running.sandbox.emulators["youtube"].chat.polling_interval_ms = 50  # type: ignore[attr-defined]
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+def who(services: Services) -> Requester:
+    return Requester(services.settings.workspace, "console")
+
+
+async def youtube_id(services: Services, stream_id: str) -> str:
+    stream = await services.livestreams.get(services.settings.workspace, stream_id)
+    return next(r.remote_id for r in stream.platforms if r.platform == "youtube")
+
+
+async def stored(services: Services, stream_id: str) -> int:
+    return await services.chat.store.count(stream_id)
+
+
+async def test_chat_runs_from_start_to_stop_only_with_chat_on(services: Services) -> None:
+    me = who(services)
+    await run(services, me, "golive", '"Quiet" on youtube')
+    [quiet] = await services.livestreams.list(me.workspace)
+    await run(services, me, "golive", f"start {quiet.id}")
+    assert not services.chat.running(quiet.id)
+
+    reply = await run(services, me, "golive", '"Talk" on youtube,facebook chat')
+    assert reply.ok, reply.private
+    talk = next(s for s in await services.livestreams.list(me.workspace) if s.title == "Talk")
+    await run(services, me, "golive", f"start {talk.id}")
+    assert services.chat.running(talk.id)
+    assert sorted(services.chat.platforms[talk.id]) == ["facebook", "youtube"]
+    chat = services.sandbox.emulators["youtube"].chat  # type: ignore[attr-defined]
+    chat.generate(await youtube_id(services, talk.id), 3)
+    await until(lambda: len(services.chat.moderation.lines) == 3)
+
+    status = await run(services, me, "golive", f"status {talk.id}")
+    assert "chat relay: 2 platforms, 3 lines, 0 held" in status.posts
+
+    await run(services, me, "golive", f"stop {talk.id}")
+    assert not services.chat.running(talk.id)
+    status = await run(services, me, "golive", f"status {talk.id}")
+    assert "chat relay: stopped, 3 lines, 0 held" in status.posts
+
+
+async def test_a_restart_resumes_from_the_stored_cursor(services: Services) -> None:
+    me = who(services)
+    await run(services, me, "golive", '"Long" on youtube chat')
+    [stream] = await services.livestreams.list(me.workspace)
+    await run(services, me, "golive", f"start {stream.id}")
+    chat = services.sandbox.emulators["youtube"].chat  # type: ignore[attr-defined]
+    video = await youtube_id(services, stream.id)
+    chat.generate(video, 4, "before")
+    await until(lambda: len(services.chat.moderation.lines) == 4)
+
+    # the process ends; a new one starts with nothing in memory
+    await services.chat.close()
+    services.chat = ChatService(services)
+    assert await services.chat.resume() == [stream.id]
+    assert services.chat.running(stream.id)
+    chat.overlap = 3  # the next page repeats three messages, as after a server failover
+    chat.generate(video, 2, "after")
+    await until(lambda: len(services.chat.moderation.lines) == 2)
+    relayed = sorted(line.text for line in services.chat.moderation.lines.values())
+    assert relayed == ["after 0", "after 1"]  # nothing relayed twice
+    assert await stored(services, stream.id) == 6
+
+
+async def test_the_scheduled_start_runs_chat(services: Services) -> None:
+    me = who(services)
+    start = datetime.now(UTC) + timedelta(hours=2)
+    await run(services, me, "golive", f'"Later" on youtube chat at {start:%Y-%m-%d %H:%M} UTC')
+    [stream] = await services.livestreams.list(me.workspace)
+    planned = stream.scheduled_start
+    assert planned is not None
+    await services.scheduler.run("start", me.workspace, stream.id, planned)
+    assert services.chat.running(stream.id)
+    await services.livestreams.cancel(me.workspace, "console", stream.id)
+    assert not services.chat.running(stream.id)
