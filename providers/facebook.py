@@ -160,7 +160,9 @@ class Facebook(Provider):
     # Page calls fall under Business Use Case limits (thousands a day per Page); this pace
     # keeps a burst of commands far from code 32.
     rate_limit = (10, 1.0)
-    option_names = ("page_id",)
+    #: ``instagram_user_id`` (GOLIVE_FACEBOOK_INSTAGRAM_USER_ID): the Instagram professional
+    #: account linked to the Page, whose live comments golive reads with this connection
+    option_names = ("page_id", "instagram_user_id")
     per_broadcast_ingest = True
     link_domains = ("facebook.com",)
 
@@ -174,6 +176,16 @@ class Facebook(Provider):
 
     def __repr__(self) -> str:
         return f"Facebook(api_url={self.http.base_url!r}, pages={sorted(self._pages)!r})"
+
+    @classmethod
+    def scopes_for(cls, config: PlatformConfig) -> tuple[str, ...]:
+        """With an Instagram account configured, the sign-in also asks what reading its live
+        comments needs (providers.chat.instagram)."""
+        if config.options.get("instagram_user_id"):
+            from providers.chat.instagram import SCOPES as INSTAGRAM_SCOPES
+
+            return (*cls.scopes, *INSTAGRAM_SCOPES)
+        return cls.scopes
 
     # -- settings and errors ---------------------------------------------------------------------
 

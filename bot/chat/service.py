@@ -16,12 +16,14 @@ from typing import Any
 
 from bot.chat.collector import CollectorRunner, OnLines, _ignore
 from bot.chat.facebook import FacebookCollector
+from bot.chat.instagram import InstagramCollector
 from bot.chat.restream import RestreamCollector
 from bot.chat.store import ChatStore
 from bot.chat.twitch import TwitchCollector
 from bot.chat.youtube import YouTubeCollector
 from providers.base import BroadcastHandle
 from providers.chat.facebook import FacebookCommentsClient
+from providers.chat.instagram import InstagramCommentsClient
 from providers.chat.restream import WS_URL as RESTREAM_WS_URL
 from providers.chat.restream import RestreamChatSocket
 from providers.chat.twitch import WS_URL, EventSubChat
@@ -66,6 +68,13 @@ def collector_for(
             ws_url=eventsub_url(provider.http.base_url),
         )
         return TwitchCollector(chat, broadcast_id)
+    if platform == "instagram":
+        # read through the Facebook connection (``provider`` is the Facebook provider here):
+        # the Instagram account linked to its Page, GOLIVE_FACEBOOK_INSTAGRAM_USER_ID
+        ig_user_id = provider.config.options.get("instagram_user_id")
+        if not ig_user_id:
+            return None
+        return InstagramCollector(InstagramCommentsClient(provider, ig_user_id), broadcast_id)
     if platform == "restream":
         socket = RestreamChatSocket(
             provider.http.token.token, ws_url=restream_chat_url(provider.http.base_url)

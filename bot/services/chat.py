@@ -166,9 +166,12 @@ class ChatService:
             return self.platforms[stream.id]
 
     async def _collector(self, workspace: str, stream_id: str, row: Any) -> Any | None:
+        # Instagram's comments are read with the Facebook connection (Instagram API with
+        # Facebook Login); its own connection is only a stream key
+        reader = "facebook" if row.platform == "instagram" else row.platform
         try:
             provider = await self.services.connections.provider(
-                workspace, row.platform, actor=ACTOR, operation="read chat"
+                workspace, reader, actor=ACTOR, operation="read chat"
             )
         except Exception as exc:  # not connected (any more): that platform's chat is skipped
             log.warning("no %s chat for %s: %s", row.platform, stream_id, type(exc).__name__)

@@ -73,6 +73,8 @@ SCOPES = (
     "pages_manage_posts",
     "pages_manage_engagement",
     "publish_video",
+    "instagram_basic",  # Instagram live comments (providers.sandbox.instagram_graph)
+    "instagram_manage_comments",
 )
 #: LiveVideo fields (facebook-business 26.0.3 ``LiveVideo._field_types``); the ones not modelled
 #: are accepted and left out of the answer, as Graph leaves out empty fields
@@ -266,6 +268,10 @@ class FacebookEmulator:
 
         #: comments on live videos (the comments edge) and their test hooks
         self.chat = FacebookComments(self)
+        from providers.sandbox.instagram_graph import InstagramGraph
+
+        #: the Instagram professional account linked to the Page, its lives and comments
+        self.instagram = InstagramGraph(self)
 
     def __repr__(self) -> str:
         return f"FacebookEmulator(pages={sorted(self.pages)!r}, videos={len(self.videos)})"
@@ -285,7 +291,7 @@ class FacebookEmulator:
 
     @property
     def options(self) -> dict[str, str]:
-        return {"page_id": next(iter(self.pages))}
+        return {"page_id": next(iter(self.pages)), "instagram_user_id": self.instagram.user_id}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -528,6 +534,8 @@ class FacebookEmulator:
                 body = self.chat.moderation.blocked_edge(
                     request.method, node, page_id, tasks, params
                 )
+            elif self.instagram.handles(node, edge) and request.method == "GET":
+                body = self.instagram.read(node, edge, token, page_id, params)
             else:
                 raise GraphError(
                     f"(#803) Unknown path components: /{edge}", 2500, kind="OAuthException"

@@ -119,9 +119,22 @@ def test_declaration_and_registry() -> None:
         Facebook.default_endpoints.token_url
         == "https://graph.facebook.com/v26.0/oauth/access_token"
     )
-    assert Facebook.option_names == ("page_id",)
+    assert Facebook.option_names == ("page_id", "instagram_user_id")
     assert Facebook.link_domains == ("facebook.com",)
     assert {Capability.START_BROADCAST, Capability.VIEWER_COUNT} <= Facebook.capabilities
+
+
+def test_an_instagram_account_adds_the_comment_permissions() -> None:
+    plain = PlatformConfig(endpoints=Facebook.default_endpoints)
+    assert Facebook.scopes_for(plain) == Facebook.scopes
+    linked = PlatformConfig(
+        endpoints=Facebook.default_endpoints, options={"instagram_user_id": "17841400000000001"}
+    )
+    assert Facebook.scopes_for(linked) == (
+        *Facebook.scopes,
+        "instagram_basic",
+        "instagram_manage_comments",
+    )
 
 
 async def test_implements_the_protocols(facebook: Wired) -> None:
