@@ -7,9 +7,10 @@ Pages followed:
 - https://developers.google.com/youtube/v3/live/docs/liveChatMessages (the resource).
 
 ``liveChatMessages.streamList`` is the documented lower-latency way and costs the same 5
-units per call, but it is a server-streaming gRPC method (HTTP/2, protobuf) that the REST
-discovery document does not describe; golive talks JSON over HTTP/1.1 through
-:class:`providers.http.PlatformHttp`, so it polls ``list``, at the pace YouTube asks for.
+units per call, but for one long call instead of one per poll. Its guide documents it as a gRPC
+method; the discovery document also lists it over HTTP (``GET liveChat/messages/stream``)
+without saying how the streamed JSON is framed, so golive polls ``list`` at the pace YouTube
+asks for (docs/decisions/0007-youtube-chat-polling.md).
 """
 
 from __future__ import annotations

@@ -37,6 +37,13 @@ async def youtube_id(services: Services, stream_id: str) -> str:
     return next(r.remote_id for r in stream.platforms if r.platform == "youtube")
 
 
+def quota(reply) -> int:
+    """The units in the announcement's "YouTube quota spent: N units" note."""
+    [notes] = [p.notes for p in reply.posts if hasattr(p, "notes")]
+    [spent] = [n for n in notes if n.startswith("YouTube quota spent: ")]
+    return int(spent.split(": ")[1].split()[0])
+
+
 async def stored(services: Services, stream_id: str) -> int:
     return await services.chat.store.count(stream_id)
 
@@ -60,6 +67,9 @@ async def test_chat_runs_from_start_to_stop_only_with_chat_on(services: Services
 
     status = await run(services, me, "golive", f"status {talk.id}")
     assert "chat relay: 2 platforms, 3 lines, 0 held" in status.posts
+    # every liveChatMessages.list call is booked on the broadcast and shown with it
+    quiet_status = await run(services, me, "golive", f"status {quiet.id}")
+    assert quota(status) >= quota(quiet_status) + 5  # at least one list call on top
 
     await run(services, me, "golive", f"stop {talk.id}")
     assert not services.chat.running(talk.id)
