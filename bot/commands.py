@@ -142,10 +142,12 @@ class Help:
 
 @dataclass(frozen=True)
 class ModerationQuery:
-    """``/golive moderation help`` (actions per platform) or ``/golive moderation [ID]``."""
+    """``/golive moderation help`` (actions per platform), ``/golive moderation [ID]``, or
+    ``/golive moderation rules [SETTING VALUE]`` (``change`` holds the setting words)."""
 
-    action: Literal["help", "history"]
+    action: Literal["help", "history", "rules"]
     id: str | None = None
+    change: tuple[str, ...] = ()
 
 
 Command = (
@@ -265,8 +267,10 @@ def _parse_golive(text: str, ctx: _Context) -> Command:
     if first == "list":
         _no_more(words, 1, "/golive list")
         return ListItems("golive")
+    if first == "moderation" and len(words) > 1 and words[1].lower() == "rules":
+        return ModerationQuery("rules", None, tuple(words[2:]))
     if first == "moderation":
-        _no_more(words, 3, "/golive moderation [help|ID]")
+        _no_more(words, 3, "/golive moderation [help|rules|ID]")
         if len(words) == 1:
             return ModerationQuery("history")
         if words[1].lower() == "help":

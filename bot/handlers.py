@@ -57,7 +57,7 @@ HELP = {
         '/golive "Title" on youtube [primary youtube] [at 2026-12-24 18:00 Europe/Berlin]'
         " [record] [chat]\n"
         "/golive start|stop|status|report [ID] · /golive list\n"
-        "/golive moderation [ID] · /golive moderation help\n"
+        "/golive moderation [ID] · /golive moderation help · /golive moderation rules\n"
         '/golive edit ID ["New title"] [at …] · /golive cancel ID'
     ),
     "meet": (
@@ -108,6 +108,23 @@ async def _run(
         return Reply.error(explain(exc))
 
 
+async def _rules(services: Services, who: Requester, change: tuple[str, ...]) -> Reply:
+    """Show the workspace's chat rules, or change one setting (admins only)."""
+    from bot.chat import moderation, rules_text
+
+    rules = await moderation.load_rules(services.db, who.workspace)
+    if change:
+        if not who.is_admin:
+            return Reply.error("Only golive admins can change the chat rules.")
+        try:
+            rules = rules_text.change(rules, change)
+        except rules_text.RulesError as exc:
+            return Reply.error(str(exc))
+        await moderation.save_rules(services.db, who.workspace, rules, user=who.user_id)
+        services.chat.pipeline.set_rules(who.workspace, rules)  # running chat follows at once
+    return Reply(private=[rules_text.describe(rules)])
+
+
 async def execute(
     services: Services, who: Requester, cmd: c.Command, progress: Progress | None = None
 ) -> Reply:
@@ -116,11 +133,13 @@ async def execute(
         case c.Help(topic):
             topics = [topic] if topic else list(HELP)
             return Reply(private=[HELP[t] for t in topics])
-        case c.ModerationQuery(action, stream_id):
+        case c.ModerationQuery(action, stream_id, change):
             from bot.chat import moderation
 
             if action == "help":
                 return Reply(private=[moderation.help_text()])
+            if action == "rules":
+                return await _rules(services, who, change)
             history = moderation.StoredHistory(services.db)
             return Reply(private=[await moderation.listing(history, who.workspace, stream_id)])
         case c.OpenForm(kind):

@@ -117,6 +117,15 @@ def test_chat_turns_the_relay_on() -> None:
     )
 
 
+def test_moderation_rules_keeps_the_setting_words() -> None:
+    from bot.commands import ModerationQuery
+
+    assert run("/golive", "moderation rules") == ModerationQuery("rules")
+    assert run("/golive", "moderation rules links golive.dev,youtube.com") == ModerationQuery(
+        "rules", None, ("links", "golive.dev,youtube.com")
+    )
+
+
 def test_broadcast_defaults() -> None:
     cmd = run("golive", '"Talk" on youtube')
     assert cmd == CreateBroadcast("Talk", ("youtube",), "youtube", None, False)

@@ -111,3 +111,36 @@ async def test_the_scheduled_start_runs_chat(services: Services) -> None:
     assert services.chat.running(stream.id)
     await services.livestreams.cancel(me.workspace, "console", stream.id)
     assert not services.chat.running(stream.id)
+
+
+async def test_rules_are_shown_changed_by_admins_and_followed_by_running_chat(
+    services: Services,
+) -> None:
+    me = who(services)
+    shown = await run(services, me, "golive", "moderation rules")
+    assert "banned: none" in shown.private[0] and "links: any" in shown.private[0]
+    member = Requester(me.workspace, "max", is_admin=False)
+    refused = await run(services, member, "golive", "moderation rules banned scamcoin")
+    assert not refused.ok and refused.private == ["Only golive admins can change the chat rules."]
+    bad = await run(services, me, "golive", "moderation rules flood lots")
+    assert bad.private == ["flood takes a number of lines from 1 to 1000, or off."]
+    unknown = await run(services, me, "golive", "moderation rules colour red")
+    assert "There is no rule setting 'colour'" in unknown.private[0]
+
+    await run(services, me, "golive", '"Ruled" on youtube chat')
+    [stream] = await services.livestreams.list(me.workspace)
+    await run(services, me, "golive", f"start {stream.id}")
+    changed = await run(services, me, "golive", "moderation rules banned scamcoin,spamword")
+    assert "banned: scamcoin, spamword" in changed.private[0]
+    again = await run(services, me, "golive", "moderation rules")  # stored, not just shown
+    assert "banned: scamcoin, spamword" in again.private[0]
+
+    chat = services.sandbox.emulators["youtube"].chat  # type: ignore[attr-defined]
+    video = await youtube_id(services, stream.id)
+    chat.inject(video, "buy SCAMCOIN now")
+    chat.inject(video, "hello everyone")
+    await until(lambda: len(services.chat.moderation.lines) == 1)
+    status = await run(services, me, "golive", f"status {stream.id}")
+    assert "chat relay: 1 platform, 2 lines, 1 held" in status.posts
+    history = await run(services, me, "golive", f"moderation {stream.id}")
+    assert "rule:banned_word" in history.private[0]
