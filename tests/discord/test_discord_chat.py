@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import discord
+
 from bot.adapters.discord.client import GoliveBot
 from bot.chat.model import ChatLine
 from bot.chat.moderation import MemoryHistory, ModerationService, offered
@@ -146,3 +148,37 @@ async def test_moderator_deletes_and_bans_from_the_thread_member_is_refused(
         ("ban", f"discord:{moderator_id}", "done"),
     ]
     assert fake.rejections == []
+
+
+async def test_the_fake_refuses_selects_discord_refuses(
+    bot: GoliveBot, fake: FakeDiscord, world: World
+) -> None:
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=world.channel)
+
+    def select(custom_id: str, options: int) -> dict:
+        return {
+            "content": "x",
+            "components": [
+                {
+                    "type": 1,
+                    "components": [
+                        {
+                            "type": 3,
+                            "custom_id": custom_id,
+                            "options": [
+                                {"label": f"o{n}", "value": f"v{n}"} for n in range(options)
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+
+    for body in (select("golive:chat:0", 26), select("x" * 101, 3), select("ok", 0)):
+        try:
+            await bot.http.request(route, json=body)
+        except discord.HTTPException as exc:
+            assert exc.status == 400 and exc.code == 50035
+        else:
+            raise AssertionError("the fake accepted a select Discord refuses")
+    await bot.http.request(route, json=select("golive:chat:0", 25))
