@@ -29,7 +29,7 @@ from bot.chat.service import ChatCollection, collector_for
 from bot.chat.store import ChatStore
 from bot.services.announcements import threads
 from providers.base import BroadcastHandle, BroadcastState
-from storage.models import Livestream, ModerationEntry
+from storage.models import Livestream, LivestreamPlatform, ModerationEntry
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -77,6 +77,25 @@ class ConnectedModerator:
             log.info("no %s connection to moderate with: %s", platform, type(exc).__name__)
             return None
         return provider, handle_of(row)
+
+    async def save(
+        self, workspace: str, broadcast_id: str, platform: str, handle: BroadcastHandle
+    ) -> None:
+        """Keep what an action wrote into the handle (YouTube's ban ids, needed to unban after
+        a restart) and book the quota it spent on the broadcast's platform."""
+        async with self.services.db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(LivestreamPlatform).where(
+                        LivestreamPlatform.livestream_id == broadcast_id,
+                        LivestreamPlatform.platform == platform,
+                    )
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                return
+            row.data = {**(row.data or {}), **handle.data}
+            row.quota_used = (row.quota_used or 0) + handle.quota_used
 
 
 def handle_of(row: Any) -> BroadcastHandle:

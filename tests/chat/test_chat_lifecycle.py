@@ -144,3 +144,38 @@ async def test_rules_are_shown_changed_by_admins_and_followed_by_running_chat(
     assert "chat relay: 1 platform, 2 lines, 1 held" in status.posts
     history = await run(services, me, "golive", f"moderation {stream.id}")
     assert "rule:banned_word" in history.private[0]
+
+
+async def test_moderation_goes_through_the_connection_and_survives_a_restart(
+    services: Services,
+) -> None:
+    me = who(services)
+    await run(services, me, "golive", '"Modded" on youtube chat')
+    [stream] = await services.livestreams.list(me.workspace)
+    await run(services, me, "golive", f"start {stream.id}")
+    chat = services.sandbox.emulators["youtube"].chat  # type: ignore[attr-defined]
+    chat.inject(await youtube_id(services, stream.id), "rude words")
+    await until(lambda: len(services.chat.moderation.lines) == 1)
+    [line] = services.chat.moderation.lines.values()
+    before = quota_of(await services.livestreams.get(me.workspace, stream.id))
+
+    said = await services.chat.moderation.act(
+        me.workspace, line.id, "ban", actor="slack:UMOD", actor_name="@mo", role="moderator"
+    )
+    assert said == "banned on YouTube by @mo"
+    calls = services.sandbox.requests["youtube"]  # type: ignore[attr-defined]
+    assert ("POST", "/youtube/v3/liveChat/bans") in calls
+    assert quota_of(await services.livestreams.get(me.workspace, stream.id)) > before
+
+    # a restart: nothing in memory; the line comes from the store, the ban id from the row
+    await services.chat.close()
+    services.chat = ChatService(services)
+    said = await services.chat.moderation.act(
+        me.workspace, line.id, "unban", actor="slack:UMOD", actor_name="@mo", role="moderator"
+    )
+    assert said == "unbanned on YouTube by @mo"
+    assert ("DELETE", "/youtube/v3/liveChat/bans") in calls
+
+
+def quota_of(stream) -> int:
+    return sum(r.quota_used or 0 for r in stream.platforms if r.platform == "youtube")
