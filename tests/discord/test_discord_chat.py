@@ -73,7 +73,15 @@ async def test_batches_are_coalesced_inert_and_within_the_channel_limit(
     assert "@everyone" not in hostile and "<@123>" not in hostile and "<@&456>" not in hostile
     assert "](" not in hostile and "\x07" not in hostile and "\u202e" not in hostile
     assert "**bold**" not in hostile and "\nfake" not in first["content"].split("hello")[0]
-    assert "components" not in first  # no platform offers moderation: no select
+    # YouTube offers moderation: each post carries a select over its lines, values = line ids
+    ids = {line.id for line in sent}
+    for _, body in posts:
+        for row in body["components"]:
+            [select] = row["components"]
+            assert 1 <= len(select["options"]) <= 25 and len(select["custom_id"]) <= 100
+            assert {o["value"] for o in select["options"]} <= ids
+    label = first["components"][0]["components"][0]["options"][0]["label"]
+    assert len(label) <= 100 and "\x07" not in label and "\u202e" not in label
 
 
 async def test_moderator_deletes_and_bans_from_the_thread_member_is_refused(
