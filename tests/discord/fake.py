@@ -16,7 +16,8 @@ dispatches such as Interaction Create).
 
 Like Discord, it rejects what Discord rejects: an unknown or late interaction, a second
 callback, a follow-up before the acknowledgement, an invalid form body (code 50035), an
-unknown channel or message, a thread started twice. ``limit_next`` makes the next matching
+unknown channel or message, a thread started twice, a file over the upload limit or one
+``payload_json`` does not list (:mod:`.attachments`). ``limit_next`` makes the next matching
 requests answer 429 exactly as Discord does.
 """
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.discord import attachments
 from tests.discord.rules import (
     FormErrors,
     as_json,
@@ -89,6 +91,8 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}  # id -> message object
         self.edits: list[tuple[int, dict[str, Any]]] = []  # (message id, body)
         self.threads: list[dict[str, Any]] = []
+        #: message id -> (filename, bytes) of every file attached to it (tests look at them)
+        self.files: dict[int, list[tuple[str, bytes]]] = {}
         self.commands: dict[int, list[dict[str, Any]]] = {}  # guild id -> commands
         self.users: dict[int, dict[str, Any]] = {}
         self.interactions: dict[int, Interaction] = {}
@@ -493,12 +497,24 @@ class FakeDiscord:
         channel_id = int(request.match_info["channel"])
         if (bad := self._channel_problem(channel_id)) is not None:
             return bad
-        body = await request.json()
+        read = await attachments.read(request)
+        if isinstance(read, web.Response):
+            return read
+        body, uploads = read
         if (bad := check_message(body, creating=True)) is not None:
             return bad
         message = self._message(channel_id, body)
+        self._attach(message, body, uploads)
         self.messages[int(message["id"])] = message
         return as_json(message)
+
+    def _attach(self, message: dict, body: dict, uploads: list[attachments.Upload]) -> None:
+        channel_id = int(message["channel_id"])
+        message["attachments"] = attachments.attachment_objects(
+            uploads, body, self.snowflake, channel_id
+        )
+        if uploads:
+            self.files[int(message["id"])] = [(u.filename, u.data) for u in uploads]
 
     async def edit_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
@@ -632,10 +648,14 @@ class FakeDiscord:
         item = self._by_token(request.match_info["token"])
         if item is None or item.callback is None or int(request.match_info["app"]) != APP_ID:
             return error(404, 10015, "Unknown Webhook")
-        body = await self._body(request)
+        read = await attachments.read(request)
+        if isinstance(read, web.Response):
+            return read
+        body, uploads = read
         if (bad := check_message(body, creating=True)) is not None:
             return bad
         message = self._message(item.channel_id, body)
+        self._attach(message, body, uploads)
         item.followups.append(message)
         return as_json(message)
 
