@@ -280,7 +280,8 @@ class AnalyticsService:
                 )
             )
         peak_total, _ = await self._peak_total(stream.id)
-        duration = samples[-1].at - samples[0].at if len(samples) > 1 else None
+        rounds = sorted({s.at for s in samples})  # every platform of a round shares its time
+        duration = rounds[-1] - rounds[0] if len(rounds) > 1 else None
         return BroadcastReport(
             stream_id=stream.id,
             title=stream.title,
