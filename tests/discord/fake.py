@@ -34,6 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord import attachments
+from tests.discord.attachments import MAX_FILE
 from tests.discord.rules import (
     FormErrors,
     as_json,
@@ -189,7 +190,8 @@ class FakeDiscord:
     # -- server --------------------------------------------------------------------------
 
     async def start(self) -> str:
-        app = web.Application(middlewares=[self._middleware])
+        # room for a file just over Discord's upload limit, so the fake can refuse it itself
+        app = web.Application(middlewares=[self._middleware], client_max_size=2 * MAX_FILE)
         r = app.router
         base = "/api/v10"
         r.add_get(f"{base}/gateway/bot", self.gateway_bot)
