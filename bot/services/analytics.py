@@ -138,6 +138,16 @@ class BroadcastReport:
         return files
 
 
+def _primary_first(stream: Livestream):
+    return lambda row: (row.platform != stream.primary_platform, row.position)
+
+
+def _in_order(series: dict[str, list[tuple[datetime, int]]], order: list[str]):
+    """``series`` with the platforms in ``order``, any others after them."""
+    known = [p for p in order if p in series]
+    return {p: series[p] for p in known + sorted(set(series) - set(known))}
+
+
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
@@ -280,6 +290,8 @@ class AnalyticsService:
                 )
             )
         peak_total, _ = await self._peak_total(stream.id)
+        # the broadcast's platform order (primary first) in both charts: same colour each
+        order = [r.platform for r in sorted(stream.platforms, key=_primary_first(stream))]
         rounds = sorted({s.at for s in samples})  # every platform of a round shares its time
         duration = rounds[-1] - rounds[0] if len(rounds) > 1 else None
         return BroadcastReport(
@@ -289,9 +301,9 @@ class AnalyticsService:
             peak_total=peak_total,
             duration=duration,
             clicks=sum(clicks.values()),
-            series=dict(series),
+            series=_in_order(series, order),
             previous=await self._previous(stream),
-            chat_series=chat_series,
+            chat_series=_in_order(chat_series, order),
         )
 
     async def chat_per_minute(self, stream_id: str) -> dict[str, list[tuple[datetime, int]]]:
