@@ -18,7 +18,8 @@ declared ``length`` (HTTP 400, the file stays unusable) and any second POST (HTT
 ``files.completeUploadExternal`` requires ``files`` (a JSON array of ``{"id", "title"}``), can
 be called once per file, and answers ``file_not_found`` for an unknown id or one whose bytes
 never arrived, ``channel_not_found`` for a channel that is not a Slack channel id and
-``not_in_channel`` for one the bot is not in. Both methods need the ``files:write`` scope
+``not_in_channel`` for one the bot is not in (these three error names are Slack's usual ones;
+the method's error table was not re-read). Both methods need the ``files:write`` scope
 (``missing_scope`` with ``needed``/``provided`` otherwise); the fake's scopes default to
 manifest.yml's bot scopes, so the manifest and the code are checked together.
 """
