@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot import commands as c
 from bot.messages import display, explain
+from bot.services import reports
 from bot.services.context import Services
 from bot.services.errors import ServiceError
 from bot.services.links import clicks_line
@@ -90,7 +91,7 @@ async def run(
     ``progress`` receives per-platform reports while platforms are called (chat adapters edit
     one message in place with them)."""
     reply = await _run(services, who, command, text, progress)
-    services.metrics.count_command(command, reply.ok)
+    services.metrics.count_command(command, reply.ok, who.chat or "console")
     return reply
 
 
@@ -206,6 +207,8 @@ async def execute(
                 )
             else:
                 await _announce(services, who, announcement, reply, new=False)
+            if action == "stop" and await reports.after_end(services, stream, announcement):
+                reply.private.append("The report is posted in the announcement's thread.")
             if action == "start" and stream.status == "live":
                 # The chat relay posts into a thread under every copy of the announcement.
                 await services.announcements.open_threads(
@@ -376,8 +379,7 @@ async def _report(services: Services, who: Requester, item_id: str | None) -> Re
         figures = await services.analytics.report(who.workspace, item.id)
         lines.extend(figures.lines())
         # rendering takes a moment: keep the event loop answering meanwhile
-        png = await asyncio.to_thread(figures.chart)
-        files.append((f"golive-{item.id}-viewers.png", png))
+        files.extend(await asyncio.to_thread(figures.files))
     lines.append(f"  watch page: {tracking.page_url}")
     return Reply(posts=["\n".join(lines)], files=files)
 

@@ -4,17 +4,27 @@ One registry per process (not the library's global one, so tests that start seve
 ``Services`` do not collide). Platform calls are counted by an httpx response hook on the
 shared client every :class:`providers.http.PlatformHttp` uses, so providers count nothing
 themselves: each answer is attributed to the platform whose API base URL it was sent to.
+
+Code that has no :class:`~bot.services.context.Services` at hand (the chat relay, moderation)
+records through the module functions :func:`relay_lag` and :func:`moderated`: they write to
+the process's metrics, the :class:`Metrics` made last (a process runs one ``Services``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 import httpx
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "moderated", "relay_lag"]
+
+#: seconds from a chat message on its platform to its relayed post: live chat should feel live
+LAG_BUCKETS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+
+_process: Metrics | None = None
 
 
 def outcome(status: int) -> str:
@@ -34,8 +44,9 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.commands = Counter(
             "golive_commands",
-            "Chat and console commands handled, by command and outcome.",
-            ["command", "outcome"],
+            "Chat and console commands handled, by command, adapter (slack, discord, console) "
+            "and outcome.",
+            ["command", "adapter", "outcome"],
             registry=self.registry,
         )
         self.platform_calls = Counter(
@@ -66,9 +77,26 @@ class Metrics:
             ["platform", "problem"],
             registry=self.registry,
         )
+        self.relay_lag = Histogram(
+            "golive_chat_relay_lag_seconds",
+            "Delay from a chat message on its platform to golive's post of it in a thread, "
+            "by chat (slack, discord) and platform.",
+            ["chat", "platform"],
+            buckets=LAG_BUCKETS,
+            registry=self.registry,
+        )
+        self.moderated = Counter(
+            "golive_chat_messages_moderated",
+            "Moderation actions on chat messages, by platform, action, actor kind (rule, person) "
+            "and result (done, held, refused, unsupported, failed).",
+            ["platform", "action", "actor", "result"],
+            registry=self.registry,
+        )
+        global _process
+        _process = self
 
-    def count_command(self, command: str, ok: bool) -> None:
-        self.commands.labels(command, "ok" if ok else "refused").inc()
+    def count_command(self, command: str, ok: bool, adapter: str = "console") -> None:
+        self.commands.labels(command, adapter, "ok" if ok else "refused").inc()
 
     def record_answer(self, platform: str, status: int | None) -> None:
         """``status`` None: the platform did not answer (timeout, connection refused)."""
@@ -89,3 +117,20 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def relay_lag(chat: str, lines: Iterable[tuple[str, datetime]], posted: datetime) -> None:
+    """Record (platform, sent at) of each line relayed in one post made at ``posted``."""
+    if _process is None:
+        return
+    for platform, sent_at in lines:
+        delay = max(0.0, (posted - sent_at).total_seconds())
+        _process.relay_lag.labels(chat, platform).observe(delay)
+
+
+def moderated(platform: str, action: str, actor: str, result: str) -> None:
+    """Count one moderation action; ``actor`` is "rule:<name>" or a person ("slack:U1")."""
+    if _process is None:
+        return
+    kind = "rule" if actor.startswith("rule:") else "person"
+    _process.moderated.labels(platform, action, kind, result.split(":", 1)[0]).inc()

@@ -26,6 +26,7 @@ from bot import handlers
 from bot.api import schemas
 from bot.api.openapi import document
 from bot.messages import display, explain
+from bot.services import reports
 from bot.services.context import Services
 from bot.services.errors import NotFound, ServiceError
 from bot.services.tokens import TokenInfo
@@ -346,6 +347,8 @@ async def _transition(request: web.Request, action: str) -> web.Response:
             stream, _ = await method(who.workspace, who.user_id, stream_id, progress=progress)
             post = await handlers.broadcast_post(services, stream, services.settings.timezone)
             await services.announcements.refresh(who.workspace, post)
+            if action == "stop":
+                await reports.after_end(services, stream, post)
         finally:
             state["progress"].pop(stream_id, None)
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.chat.filters import Rules, Verdict
 from bot.chat.model import ChatLine
 from bot.chat.relay import tag
@@ -242,6 +243,7 @@ class ModerationService:
     async def _record(
         self, workspace: str, line: ChatLine, action: str, actor: str, result: str, detail: str
     ) -> Entry:
+        metrics.moderated(line.platform, action, actor, result)
         return await self.history.record(
             Entry(
                 id=0,

@@ -26,8 +26,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot import metrics
 from bot.chat import escape
 from bot.chat.filters import Filter, Rules, Verdict
 from bot.chat.model import ChatLine
@@ -171,6 +173,9 @@ class Courier:
                 # counted from the answer: the platform saw the request before that, so the
                 # next one reaches it at least one interval later, however slow this one was
                 self.last = time.monotonic()
+            metrics.relay_lag(
+                thread.chat, [(x.platform, x.sent_at) for x in batch.lines], datetime.now(UTC)
+            )
             if self.on_post is not None:
                 self.on_post(thread, batch, time.time())
 

@@ -5,6 +5,10 @@ Sampling asks every live platform whose provider implements
 platform per round, all with the round's time, so the concurrent total of a round is the sum
 of its rows. :func:`AnalyticsService.run_sampler` is a plain asyncio loop for one broadcast;
 :meth:`AnalyticsService.sample_live` samples every live broadcast once, for a periodic job.
+
+Chat needs no sampling: every relayed message is in the chat store with its platform and the
+time it was sent there, so the report counts messages per platform per minute from it. Link
+clicks come from the tracked links (:mod:`bot.services.links`).
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.charts import viewers_chart
+from bot.charts import chat_chart, viewers_chart
 from bot.messages import display
 from providers.base import BroadcastHandle, BroadcastState
 from providers.errors import PlatformError
-from storage.models import Livestream, ViewerSample
+from storage.models import ChatMessageRow, Livestream, ViewerSample
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 60.0
+MINUTE = timedelta(minutes=1)
 ACTOR = "golive"
 #: how many earlier broadcasts of the workspace a report compares with
 COMPARE_WITH = 5
@@ -42,6 +47,8 @@ class PlatformFigures:
     average: float
     samples: int
     clicks: int
+    #: chat messages stored for this broadcast from this platform
+    chat: int = 0
 
 
 @dataclass
@@ -56,17 +63,25 @@ class BroadcastReport:
     series: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
     #: (broadcasts compared, their average peak total); None without earlier samples
     previous: tuple[int, float] | None = None
+    #: chat messages per platform per minute (minute start, count), minutes without chat as 0
+    chat_series: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+
+    @property
+    def chat(self) -> int:
+        return sum(n for points in self.chat_series.values() for _, n in points)
 
     def lines(self) -> list[str]:
         out = []
         for f in self.platforms:
+            chat = f" · chat {f.chat}" if self.chat_series else ""
             if f.samples:
                 out.append(
                     f"  {display(f.platform)} viewers: peak {f.peak} · average {f.average:.0f}"
-                    f" ({f.samples} sample{'s' * (f.samples != 1)})"
+                    f" ({f.samples} sample{'s' * (f.samples != 1)}){chat}"
                 )
             else:
-                out.append(f"  {display(f.platform)} viewers: no samples")
+                out.append(f"  {display(f.platform)} viewers: no samples{chat}")
+        out.append(self._chat_line())
         length = _duration(self.duration) if self.duration is not None else "—"
         out.append(f"  viewers at peak (all platforms): {self.peak_total} · duration {length}")
         if self.previous is not None:
@@ -80,10 +95,57 @@ class BroadcastReport:
             out.append("  no earlier broadcast with viewer samples to compare with")
         return out
 
+    def _chat_line(self) -> str:
+        if not self.chat_series:
+            return "  chat: no messages stored"
+        per_minute: Counter[datetime] = Counter()
+        for points in self.chat_series.values():
+            for minute, n in points:
+                per_minute[minute] += n
+        busiest, most = max(per_minute.items(), key=lambda item: (item[1], -item[0].timestamp()))
+        return (
+            f"  chat: {self.chat} message{'s' * (self.chat != 1)} · busiest minute "
+            f"{busiest:%H:%M} UTC with {most}"
+        )
+
+    def text(self) -> str:
+        """The post-stream report as one post: heading, figures, clicks per platform."""
+        clicks = " · ".join(f"{display(f.platform)} {f.clicks}" for f in self.platforms)
+        return "\n".join(
+            [
+                f"Report · Broadcast {self.stream_id} · “{self.title}” has ended",
+                *self.lines(),
+                f"  clicks: {clicks} ({self.clicks} in all)",
+            ]
+        )
+
     def chart(self) -> bytes:
         """The PNG: viewers over time, one line per platform that has samples."""
         series = {display(p): points for p, points in self.series.items()}
         return viewers_chart(f"Viewers · {self.title}", series)
+
+    def chat_chart(self) -> bytes:
+        """The PNG: chat messages per minute, one line per platform with chat."""
+        series = {display(p): points for p, points in self.chat_series.items()}
+        return chat_chart(f"Chat messages per minute · {self.title}", series)
+
+    def files(self) -> list[tuple[str, bytes]]:
+        """(file name, PNG) to upload: the viewers chart, and the chat chart when there was
+        chat. Rendering takes a moment: call it in a worker thread."""
+        files = [(f"golive-{self.stream_id}-viewers.png", self.chart())]
+        if self.chat_series:
+            files.append((f"golive-{self.stream_id}-chat.png", self.chat_chart()))
+        return files
+
+
+def _primary_first(stream: Livestream):
+    return lambda row: (row.platform != stream.primary_platform, row.position)
+
+
+def _in_order(series: dict[str, list[tuple[datetime, int]]], order: list[str]):
+    """``series`` with the platforms in ``order``, any others after them."""
+    known = [p for p in order if p in series]
+    return {p: series[p] for p in known + sorted(set(series) - set(known))}
 
 
 def _duration(delta: timedelta) -> str:
@@ -207,6 +269,8 @@ class AnalyticsService:
         series: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
         for s in samples:
             series[s.platform].append((s.at, s.viewers))
+        chat_series = await self.chat_per_minute(stream.id)
+        chat = {p: sum(n for _, n in points) for p, points in chat_series.items()}
         counts = await self.services.links.clicks("broadcast", stream.id)
         clicks: Counter[str] = Counter()
         for (platform, _), n in counts.items():
@@ -222,10 +286,14 @@ class AnalyticsService:
                     sum(values) / len(values) if values else 0.0,
                     len(values),
                     clicks[row.platform],
+                    chat.get(row.platform, 0),
                 )
             )
         peak_total, _ = await self._peak_total(stream.id)
-        duration = samples[-1].at - samples[0].at if len(samples) > 1 else None
+        # the broadcast's platform order (primary first) in both charts: same colour each
+        order = [r.platform for r in sorted(stream.platforms, key=_primary_first(stream))]
+        rounds = sorted({s.at for s in samples})  # every platform of a round shares its time
+        duration = rounds[-1] - rounds[0] if len(rounds) > 1 else None
         return BroadcastReport(
             stream_id=stream.id,
             title=stream.title,
@@ -233,9 +301,30 @@ class AnalyticsService:
             peak_total=peak_total,
             duration=duration,
             clicks=sum(clicks.values()),
-            series=dict(series),
+            series=_in_order(series, order),
             previous=await self._previous(stream),
+            chat_series=_in_order(chat_series, order),
         )
+
+    async def chat_per_minute(self, stream_id: str) -> dict[str, list[tuple[datetime, int]]]:
+        """Stored chat messages per platform per minute (by the time sent on the platform),
+        every platform over the same minutes from the first message to the last."""
+        async with self.services.db.sessions() as session:
+            rows = await session.execute(
+                select(ChatMessageRow.platform, ChatMessageRow.sent_at).where(
+                    ChatMessageRow.broadcast_id == stream_id
+                )
+            )
+            counts: dict[str, Counter[datetime]] = defaultdict(Counter)
+            for platform, sent_at in rows:
+                minute = sent_at.astimezone(UTC).replace(second=0, microsecond=0)
+                counts[platform][minute] += 1
+        if not counts:
+            return {}
+        first = min(min(c) for c in counts.values())
+        last = max(max(c) for c in counts.values())
+        minutes = [first + timedelta(minutes=i) for i in range(int((last - first) // MINUTE) + 1)]
+        return {p: [(m, c[m]) for m in minutes] for p, c in sorted(counts.items())}
 
     async def _previous(self, stream: Livestream) -> tuple[int, float] | None:
         async with self.services.db.sessions() as session:

@@ -47,6 +47,19 @@ class Publisher(Protocol):
         ...
 
 
+class FilePublisher(Protocol):
+    """A publisher that can also post text with files (the report's charts) into a thread."""
+
+    async def post_files(
+        self,
+        workspace: str,
+        channel: str,
+        thread_id: str,
+        text: str,
+        files: Sequence[tuple[str, bytes]],
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Copy:
     chat: str
@@ -59,6 +72,8 @@ class AnnouncementService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.publishers: dict[str, Publisher] = {}
+        #: serialises one-time posts (the post-stream report) within this process
+        self.claims = asyncio.Lock()
 
     def register(self, publisher: Publisher) -> None:
         self.publishers[publisher.chat] = publisher
@@ -234,6 +249,35 @@ class AnnouncementService:
                     ).scalar_one()
                     row.thread_id = copy.thread_id
         return list(result)
+
+    async def post_in_threads(
+        self,
+        workspace: str,
+        announcement: Announcement,
+        text: str,
+        files: Sequence[tuple[str, bytes]],
+        *,
+        name: str,
+    ) -> list[Copy]:
+        """Post ``text`` with ``files`` into the thread under every copy (opened if missing).
+
+        Returns the copies whose thread got the post; a chat whose publisher cannot post
+        files, or that fails, is skipped (and logged) without stopping the others."""
+        copies = await self.open_threads(workspace, announcement, name)
+
+        async def one(copy: Copy) -> Copy | None:
+            publisher = self.publishers.get(copy.chat)
+            send = getattr(publisher, "post_files", None)
+            if copy.thread_id is None or send is None:
+                return None
+            try:
+                await send(workspace, copy.channel, copy.thread_id, text, files)
+            except Exception:  # one chat failing never stops the others
+                log.exception("could not post into the thread in %s %s", copy.chat, copy.channel)
+                return None
+            return copy
+
+        return [c for c in await asyncio.gather(*(one(c) for c in copies)) if c is not None]
 
 
 def threads(copies: Sequence[Copy]) -> list[tuple[str, str, str]]:

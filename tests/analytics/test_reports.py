@@ -138,7 +138,7 @@ async def test_metrics_in_prometheus_text_format(services: Services, web):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     body = response.text
-    assert 'golive_commands_total{command="golive",outcome="ok"} 2.0' in body
+    assert 'golive_commands_total{adapter="console",command="golive",outcome="ok"} 2.0' in body
     assert 'golive_platform_calls_total{outcome="ok",platform="youtube"}' in body
     assert "golive_broadcasts_live 1.0" in body
     assert "# TYPE golive_platform_retryable_answers_total counter" in body

@@ -19,8 +19,9 @@ callback, a follow-up before the acknowledgement, an invalid form body (code 500
 unknown channel or message, a thread started twice, a sixth message in one channel within
 5 seconds (429, as topics/rate-limits.mdx describes per-route limits for message creation; the
 X-RateLimit-* headers of that route say what is left), a deferred update (callback type 6 or
-7) of an interaction that came from no message component. ``limit_next`` makes the next
-matching requests answer 429 exactly as Discord does.
+7) of an interaction that came from no message component, a file over the upload limit or one
+``payload_json`` does not list (:mod:`.attachments`). ``limit_next`` makes the next matching
+requests answer 429 exactly as Discord does.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.discord import attachments
+from tests.discord.attachments import MAX_FILE
 from tests.discord.rules import (
     FormErrors,
     as_json,
@@ -98,6 +101,8 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}  # id -> message object
         self.edits: list[tuple[int, dict[str, Any]]] = []  # (message id, body)
         self.threads: list[dict[str, Any]] = []
+        #: message id -> (filename, bytes) of every file attached to it (tests look at them)
+        self.files: dict[int, list[tuple[str, bytes]]] = {}
         self.commands: dict[int, list[dict[str, Any]]] = {}  # guild id -> commands
         self.users: dict[int, dict[str, Any]] = {}
         self.interactions: dict[int, Interaction] = {}
@@ -223,7 +228,8 @@ class FakeDiscord:
     # -- server --------------------------------------------------------------------------
 
     async def start(self) -> str:
-        app = web.Application(middlewares=[self._middleware])
+        # room for a file just over Discord's upload limit, so the fake can refuse it itself
+        app = web.Application(middlewares=[self._middleware], client_max_size=2 * MAX_FILE)
         r = app.router
         base = "/api/v10"
         r.add_get(f"{base}/gateway/bot", self.gateway_bot)
@@ -540,12 +546,16 @@ class FakeDiscord:
             self.channel_429s += 1
             wait = CHANNEL_WINDOW - (moment - recent[0])
             return self._too_many(Limit("POST", re.compile(""), 0, round(wait, 3)))
-        body = await request.json()
+        read = await attachments.read(request)
+        if isinstance(read, web.Response):
+            return read
+        body, uploads = read
         if (bad := check_message(body, creating=True)) is not None:
             return bad
         recent.append(moment)
         self.created.append((channel_id, moment, body))
         message = self._message(channel_id, body)
+        self._attach(message, body, uploads)
         self.messages[int(message["id"])] = message
         left = CHANNEL_LIMIT - len(recent)
         reset = CHANNEL_WINDOW - (moment - recent[0])
@@ -560,6 +570,14 @@ class FakeDiscord:
             }
         )
         return response
+
+    def _attach(self, message: dict, body: dict, uploads: list[attachments.Upload]) -> None:
+        channel_id = int(message["channel_id"])
+        message["attachments"] = attachments.attachment_objects(
+            uploads, body, self.snowflake, channel_id
+        )
+        if uploads:
+            self.files[int(message["id"])] = [(u.filename, u.data) for u in uploads]
 
     async def edit_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
@@ -701,10 +719,14 @@ class FakeDiscord:
         item = self._by_token(request.match_info["token"])
         if item is None or item.callback is None or int(request.match_info["app"]) != APP_ID:
             return error(404, 10015, "Unknown Webhook")
-        body = await self._body(request)
+        read = await attachments.read(request)
+        if isinstance(read, web.Response):
+            return read
+        body, uploads = read
         if (bad := check_message(body, creating=True)) is not None:
             return bad
         message = self._message(item.channel_id, body)
+        self._attach(message, body, uploads)
         item.followups.append(message)
         return as_json(message)
 

@@ -8,6 +8,8 @@ for the log.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from typing import Literal
 
 import discord
@@ -17,6 +19,11 @@ from bot.views import Announcement
 
 #: Discord allows 60, 1440, 4320 or 10080 minutes; a day outlives any broadcast
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+
+
+def attachments(files: Sequence[tuple[str, bytes]]) -> list[discord.File]:
+    """(file name, bytes) as discord.py files, each one multipart part of the message."""
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in files]
 
 
 class DiscordPublisher:
@@ -49,6 +56,21 @@ class DiscordPublisher:
             auto_archive_duration=THREAD_ARCHIVE_MINUTES,
         )
         return str(thread["id"])
+
+    async def post_files(
+        self,
+        workspace: str,
+        channel: str,
+        thread_id: str,
+        text: str,
+        files: Sequence[tuple[str, bytes]],
+    ) -> None:
+        """The post-stream report: its text with the charts attached, in the thread.
+
+        A thread is a channel of its own, so the message goes to the thread's id; the files
+        travel as ``files[n]`` parts of a multipart body (developers/reference#uploading-files).
+        """
+        await self._channel(thread_id).send(render.post_text(text), files=attachments(files))
 
     async def direct(self, user_id: int, text: str) -> None:
         """A private message to one member (meeting invitations)."""

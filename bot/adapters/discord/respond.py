@@ -19,7 +19,7 @@ import discord
 
 from bot import handlers
 from bot.adapters.discord import render
-from bot.adapters.discord.publisher import DiscordPublisher
+from bot.adapters.discord.publisher import DiscordPublisher, attachments
 from bot.adapters.discord.roles import REFUSAL, Role, role_of
 from bot.commands import CommandError, CreateBroadcast
 from bot.handlers import Reply, Requester
@@ -118,6 +118,7 @@ class Responder:
                 + " (mention members, and they must accept direct messages from this server)."
             )
         await interaction.edit_original_response(content=render.private_text(reply))
+        files = reply.files  # the charts go with the first text post (a report has one)
         for post in reply.posts:
             try:
                 if isinstance(post, Announcement):
@@ -125,7 +126,10 @@ class Responder:
                         embed=render.embed(post), view=render.buttons(post)
                     )
                 else:
-                    await interaction.followup.send(render.post_text(post))
+                    await interaction.followup.send(
+                        render.post_text(post), files=attachments(files)
+                    )
+                    files = []
             except discord.HTTPException:
                 log.exception("could not send a follow-up post")
 

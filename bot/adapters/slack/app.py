@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -28,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands as c
 from bot import handlers
-from bot.adapters.slack import blocks, chatlines, home, modals
+from bot.adapters.slack import blocks, chatlines, home, modals, uploads
 from bot.adapters.slack.progress import Coalescer, ProgressMessage, current
 from bot.adapters.slack.publisher import SlackPublisher
 from bot.adapters.slack.reminders import ACTION_ID as REMIND
@@ -266,20 +267,25 @@ class SlackAdapter:
 
     async def run_command(self, client, team, user, channel, name, text, respond) -> None:
         who = await self.requester(client, team, user, channel)
+        count = self.services.metrics.count_command
         try:
             parsed = handlers.parse(self.services, who, name, text)
         except c.CommandError as exc:
+            count(name, False, "slack")
             await respond(text=exc.message, response_type="ephemeral")
             return
         refused = _admin_only(parsed)
         if refused and not who.is_admin:
+            count(name, False, "slack")
             await respond(text=self.roles.refusal(refused), response_type="ephemeral")
             return
         if isinstance(parsed, c.Platforms) and parsed.action == "list":
             rows = await home.platform_blocks(self.services, who.workspace, who.is_admin)
+            count(name, True, "slack")
             await respond(text="Platforms", blocks=rows[:50], response_type="ephemeral")
             return
         reply, message = await self.execute(client, who, parsed)
+        count(name, reply.ok, "slack")
         await self.deliver(client, who, reply, respond)
         await self.offer_controls(who, reply, message, respond)
 
@@ -329,10 +335,11 @@ class SlackAdapter:
             else:
                 await client.chat_postMessage(channel=who.user_id, text=text, blocks=rows)
 
+        shared = await self.share_files(client, who, reply)
         for post in reply.posts:
             if isinstance(post, Announcement):
                 await private(blocks.summary(post), blocks.announcement(post))
-            else:
+            elif not shared:
                 await private(blocks.cut(post, 3000))
         if reply.private:
             await private(blocks.cut("\n".join(reply.private), 3000))
@@ -342,6 +349,20 @@ class SlackAdapter:
                 await client.chat_postMessage(channel=found.group(1), text=text)
             else:
                 log.info("invitation for %s not sent: not a Slack mention", person[:40])
+
+    async def share_files(self, client: AsyncWebClient, who: Requester, reply: Reply) -> bool:
+        """A reply's files (a report's charts) go up in the channel, its text posts with them;
+        False when there are none or Slack refused (the reason joins the private lines)."""
+        if not reply.files or not who.channel:
+            return False
+        text = "\n\n".join(p for p in reply.posts if isinstance(p, str))
+        try:
+            await uploads.share(client, who.channel, text, reply.files)
+        except SlackApiError as exc:
+            log.info("files for %s not uploaded: %s", who.channel, exc.response.get("error"))
+            reply.private.append(uploads.refusal(exc))
+            return False
+        return True
 
     async def offer_controls(self, who, reply: Reply, message, respond) -> None:
         post = message.announcement if message else None

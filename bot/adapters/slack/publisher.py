@@ -7,11 +7,11 @@ gets ``chat.postMessage``. All edits go through the :class:`Coalescer`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import blocks, uploads
 from bot.adapters.slack.progress import Coalescer, current
 from bot.views import Announcement
 
@@ -59,3 +59,20 @@ class SlackPublisher:
         client = await self.client_for(workspace)
         await client.chat_postMessage(channel=channel, thread_ts=message_id, text=name)
         return message_id
+
+    async def post_files(
+        self,
+        workspace: str,
+        channel: str,
+        thread_id: str,
+        text: str,
+        files: Sequence[tuple[str, bytes]],
+    ) -> None:
+        """The post-stream report: its text and charts as one reply in the thread."""
+        client = await self.client_for(workspace)
+        if not files:
+            await client.chat_postMessage(
+                channel=channel, thread_ts=thread_id, text=blocks.cut(text, 3000)
+            )
+            return
+        await uploads.share(client, channel, text, files, thread_ts=thread_id)
