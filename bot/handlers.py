@@ -8,7 +8,7 @@ links). Nothing here knows Slack, Discord or a terminal.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from bot.services.context import Services
 from bot.services.errors import ServiceError
 from bot.services.links import clicks_line
 from bot.services.progress import Progress
+from bot.services.recordings import recording_notes
 from bot.services.reminders import span
 from bot.views import Announcement, broadcast_announcement, mask, meeting_announcement
 from providers import platforms, provider_class
@@ -309,12 +310,21 @@ async def _meeting_schedule(
 async def broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:
     """The announcement with golive's tracked links (made on first use, then reused)."""
     tracking = await services.links.ensure(stream)
-    return broadcast_announcement(stream, tz, tracking.urls, tracking.page_url)
+    post = broadcast_announcement(stream, tz, tracking.urls, tracking.page_url)
+    return _with_recordings(post, stream, tracking.urls)
 
 
 async def meeting_post(services: Services, meeting: Meeting, tz: str) -> Announcement:
     tracking = await services.links.ensure(meeting)
-    return meeting_announcement(meeting, tz, tracking.urls, tracking.page_url)
+    post = meeting_announcement(meeting, tz, tracking.urls, tracking.page_url)
+    return _with_recordings(post, meeting, tracking.urls)
+
+
+def _with_recordings(
+    post: Announcement, item: Livestream | Meeting, tracked: dict[str, str]
+) -> Announcement:
+    notes = recording_notes(item.platforms, tracked)
+    return replace(post, notes=(*post.notes, *notes)) if notes else post
 
 
 async def _report(services: Services, who: Requester, item_id: str | None) -> Reply:
