@@ -67,7 +67,9 @@ HELP = {
     ),
     "platforms": (
         "/platforms · /platforms connect PLATFORM · /platforms disconnect PLATFORM\n"
-        "/platforms api-token create NAME [read|read-write] · list · revoke NAME"
+        "/platforms api-token create NAME [read|read-write] · list · revoke NAME\n"
+        "/platforms notify · /platforms notify expired,broken,refresh on|off · "
+        "/platforms notify channel #channel · /platforms notify dm"
     ),
 }
 
@@ -271,6 +273,8 @@ async def execute(
             listed = await tokens.list(who.workspace)
             lines = [f"{t.name} · {t.scope} · created by {t.created_by}" for t in listed]
             return Reply(private=lines or ["No API tokens yet."])
+        case c.NotifyAction():
+            return await _notify(services, who, cmd)
         case c.Platforms(action, platform, args):
             return await _platforms(services, who, action, platform, args)
     return Reply.error("That command is not known: try /golive help.")
@@ -425,6 +429,30 @@ async def _listing(services: Services, who: Requester, kind: str) -> str:
     return "\n".join(
         f"{m.id}  {m.title}  ({', '.join(p.platform for p in m.platforms)})" for m in meetings
     )
+
+
+async def _notify(services: Services, who: Requester, cmd: c.NotifyAction) -> Reply:
+    """Each admin's own choice of connection notices, per chat."""
+    if who.chat not in ("slack", "discord"):
+        return Reply.error(
+            "Connection notices go to Slack or Discord: run /platforms notify there."
+        )
+    if not who.is_admin:
+        return Reply.error("Only golive admins get connection notices.")
+    notify = services.notify
+    ws, chat, user = who.workspace, who.chat, who.user_id
+    if cmd.action == "kinds":
+        preference = await notify.set_kinds(ws, chat, user, cmd.kinds, cmd.on)
+    elif cmd.action == "channel":
+        preference = await notify.set_channel(ws, chat, user, cmd.channel)
+    elif cmd.action == "dm":
+        preference = await notify.set_channel(ws, chat, user, None)
+    else:
+        preference = await notify.get(ws, chat, user)
+    shown = preference
+    if (chat == "slack" and preference.channel) or (chat == "discord" and preference.channel):
+        shown = type(preference)(preference.kinds, f"<#{preference.channel}>", preference.stored)
+    return Reply(private=[shown.line(chat)])
 
 
 async def _platforms(

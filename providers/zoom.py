@@ -43,9 +43,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import quote
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr

@@ -219,9 +219,7 @@ def watch_state(item: Item, hrefs: dict[str, str], now: datetime | None = None) 
     now = now or datetime.now(UTC)
     phase, label, start = _phase(item, now)
     over = phase == "ended"
-    buttons = tuple(
-        _button(item, row, hrefs.get(row.platform), over) for row in _ordered(item)
-    )
+    buttons = tuple(_button(item, row, hrefs.get(row.platform), over) for row in _ordered(item))
     return WatchState(kind_of(item), item.title, phase, label, start, buttons)
 
 

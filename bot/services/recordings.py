@@ -117,7 +117,9 @@ class RecordingService:
 
     # -- looking -----------------------------------------------------------------------------
 
-    async def lookup(self, kind: str, workspace: str, item_id: str, attempt: int = 0) -> LookupResult:
+    async def lookup(
+        self, kind: str, workspace: str, item_id: str, attempt: int = 0
+    ) -> LookupResult:
         """Ask every platform of the item that has no answer yet; plan the next try."""
         model = Livestream if kind == "broadcast" else Meeting
         async with self.services.db.sessions() as session:

@@ -30,6 +30,7 @@ REQUIRED = {
     "views.update": ("view",),
     "users.info": ("user",),
     "usergroups.users.list": ("usergroup",),
+    "conversations.open": ("users",),
 }
 MESSAGES = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 VIEWS = {"views.open", "views.publish", "views.update"}
@@ -148,6 +149,8 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": args["user"], "tz": "Europe/Berlin", **user}}
+        if method == "conversations.open":  # a direct message channel with one person
+            return {"ok": True, "channel": {"id": "D" + str(args["users"]).split(",")[0]}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.groups.get(args["usergroup"], [])}
         return {"ok": True}

@@ -66,7 +66,7 @@ def _item_line(kind: str, item: Any) -> str:
 
 
 async def recording_blocks(services: Services, workspace: str) -> list[Block]:
-    """"Recent recordings": the newest recordings golive found, each a link members open."""
+    """ "Recent recordings": the newest recordings golive found, each a link members open."""
     lines = []
     for link, title in await services.recordings.recent(workspace, limit=5):
         lock = " (asks for a passcode)" if link.passcode_required else ""
