@@ -449,10 +449,9 @@ async def _notify(services: Services, who: Requester, cmd: c.NotifyAction) -> Re
         preference = await notify.set_channel(ws, chat, user, None)
     else:
         preference = await notify.get(ws, chat, user)
-    shown = preference
-    if (chat == "slack" and preference.channel) or (chat == "discord" and preference.channel):
-        shown = type(preference)(preference.kinds, f"<#{preference.channel}>", preference.stored)
-    return Reply(private=[shown.line(chat)])
+    if preference.channel:  # a channel mention, rendered as a link by both chats
+        preference = replace(preference, channel=f"<#{preference.channel}>")
+    return Reply(private=[preference.line(chat)])
 
 
 async def _platforms(
