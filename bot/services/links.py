@@ -157,7 +157,8 @@ def _button(item: Item, row: Row, href: str | None, over: bool = False) -> Butto
     url = platform_url(row)
     enabled = linkable(row.status, url) and href is not None
     reason = None
-    if over and recording_url(row) is not None and href is not None:
+    recorded = row.status not in ("failed", "cancelled") and recording_url(row) is not None
+    if over and recorded and href is not None:
         return Button(
             platform=row.platform,
             label=name,
