@@ -31,6 +31,7 @@ __all__ = [
     "CreateMeeting",
     "Help",
     "ListItems",
+    "NotifyAction",
     "OpenForm",
     "Platforms",
     "parse",
@@ -136,6 +137,16 @@ class ApiTokenAction:
 
 
 @dataclass(frozen=True)
+class NotifyAction:
+    """``/platforms notify`` (show), ``… KINDS on|off``, ``… channel CHANNEL``, ``… dm``."""
+
+    action: Literal["show", "kinds", "channel", "dm"]
+    kinds: tuple[str, ...] = ()
+    on: bool = True
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
 class Help:
     topic: str | None
 
@@ -160,6 +171,7 @@ Command = (
     | MeetingAction
     | Platforms
     | ApiTokenAction
+    | NotifyAction
     | Help
     | ModerationQuery
 )
@@ -815,7 +827,49 @@ def _parse_invitees(values: list[str]) -> tuple[str, ...]:
 
 # --- /platforms ---------------------------------------------------------------------------------
 
-_PLATFORM_ACTIONS = ("list", "connect", "disconnect", "api-token", "help")
+_PLATFORM_ACTIONS = ("list", "connect", "disconnect", "api-token", "notify", "help")
+NOTIFY_KINDS = ("expired", "broken", "refresh")
+_NOTIFY_USAGE = (
+    "/platforms notify · /platforms notify expired,broken,refresh on|off · "
+    "/platforms notify channel #channel · /platforms notify dm"
+)
+#: a channel as Slack (<#C0123|name>) or Discord (<#123>) writes it, or its bare id
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>|([CG][A-Z0-9]{6,})|(\d{15,22})")
+
+
+def _parse_notify(words: list[str]) -> NotifyAction:
+    if not words:
+        return NotifyAction("show")
+    first = words[0].lower()
+    if first == "dm":
+        _no_more(words, 1, "/platforms notify dm")
+        return NotifyAction("dm")
+    if first == "channel":
+        if len(words) < 2:
+            raise CommandError(
+                "Name the channel for notices, e.g. /platforms notify channel #ops "
+                "(mention it so it becomes a link), or /platforms notify dm."
+            )
+        _no_more(words, 2, "/platforms notify channel #channel")
+        found = _CHANNEL.fullmatch(words[1])
+        if not found:
+            raise CommandError(
+                f"'{_show(words[1])}' is not a channel: mention it (type # and pick it), "
+                "e.g. /platforms notify channel #ops."
+            )
+        return NotifyAction("channel", channel=next(g for g in found.groups() if g))
+    kinds = [k.strip().lower() for k in first.split(",") if k.strip()]
+    chosen = NOTIFY_KINDS if kinds == ["all"] else tuple(kinds)
+    unknown = [k for k in chosen if k not in NOTIFY_KINDS]
+    if unknown or not chosen:
+        raise CommandError(
+            f"Unknown notice '{_show(unknown[0] if unknown else first)}'. Choose from: "
+            f"{', '.join(NOTIFY_KINDS)} or all (then on or off), channel, dm: {_NOTIFY_USAGE}."
+        )
+    if len(words) < 2 or words[1].lower() not in ("on", "off"):
+        raise CommandError(f"Say on or off after the notices, e.g. /platforms notify {first} off.")
+    _no_more(words, 2, f"/platforms notify {first} {words[1].lower()}")
+    return NotifyAction("kinds", tuple(dict.fromkeys(chosen)), words[1].lower() == "on")
 
 
 def _parse_api_token(words: list[str]) -> ApiTokenAction:
@@ -848,6 +902,8 @@ def _parse_platforms(text: str, ctx: _Context) -> Command:
         return Platforms("list", None, ())
     if action == "api-token":
         return _parse_api_token(words[1:])
+    if action == "notify":
+        return _parse_notify(words[1:])
     if action not in ("connect", "disconnect"):
         raise CommandError(
             f"Unknown /platforms action '{_show(words[0])}'. Choose from: "

@@ -8,7 +8,7 @@ links). Nothing here knows Slack, Discord or a terminal.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from bot.services.context import Services
 from bot.services.errors import ServiceError
 from bot.services.links import clicks_line
 from bot.services.progress import Progress
+from bot.services.recordings import recording_notes
 from bot.services.reminders import span
 from bot.views import Announcement, broadcast_announcement, mask, meeting_announcement
 from providers import platforms, provider_class
@@ -67,7 +68,9 @@ HELP = {
     ),
     "platforms": (
         "/platforms · /platforms connect PLATFORM · /platforms disconnect PLATFORM\n"
-        "/platforms api-token create NAME [read|read-write] · list · revoke NAME"
+        "/platforms api-token create NAME [read|read-write] · list · revoke NAME\n"
+        "/platforms notify · /platforms notify expired,broken,refresh on|off · "
+        "/platforms notify channel #channel · /platforms notify dm"
     ),
 }
 
@@ -296,6 +299,8 @@ async def execute(
             listed = await tokens.list(who.workspace)
             lines = [f"{t.name} · {t.scope} · created by {t.created_by}" for t in listed]
             return Reply(private=lines or ["No API tokens yet."])
+        case c.NotifyAction():
+            return await _notify(services, who, cmd)
         case c.Platforms(action, platform, args):
             return await _platforms(services, who, action, platform, args)
     return Reply.error("That command is not known: try /golive help.")
@@ -335,12 +340,21 @@ async def _meeting_schedule(
 async def broadcast_post(services: Services, stream: Livestream, tz: str) -> Announcement:
     """The announcement with golive's tracked links (made on first use, then reused)."""
     tracking = await services.links.ensure(stream)
-    return broadcast_announcement(stream, tz, tracking.urls, tracking.page_url)
+    post = broadcast_announcement(stream, tz, tracking.urls, tracking.page_url)
+    return _with_recordings(post, stream, tracking.urls)
 
 
 async def meeting_post(services: Services, meeting: Meeting, tz: str) -> Announcement:
     tracking = await services.links.ensure(meeting)
-    return meeting_announcement(meeting, tz, tracking.urls, tracking.page_url)
+    post = meeting_announcement(meeting, tz, tracking.urls, tracking.page_url)
+    return _with_recordings(post, meeting, tracking.urls)
+
+
+def _with_recordings(
+    post: Announcement, item: Livestream | Meeting, tracked: dict[str, str]
+) -> Announcement:
+    notes = recording_notes(item.platforms, tracked)
+    return replace(post, notes=(*post.notes, *notes)) if notes else post
 
 
 async def _report(services: Services, who: Requester, item_id: str | None) -> Reply:
@@ -440,6 +454,29 @@ async def _listing(services: Services, who: Requester, kind: str) -> str:
     return "\n".join(
         f"{m.id}  {m.title}  ({', '.join(p.platform for p in m.platforms)})" for m in meetings
     )
+
+
+async def _notify(services: Services, who: Requester, cmd: c.NotifyAction) -> Reply:
+    """Each admin's own choice of connection notices, per chat."""
+    if who.chat not in ("slack", "discord"):
+        return Reply.error(
+            "Connection notices go to Slack or Discord: run /platforms notify there."
+        )
+    if not who.is_admin:
+        return Reply.error("Only golive admins get connection notices.")
+    notify = services.notify
+    ws, chat, user = who.workspace, who.chat, who.user_id
+    if cmd.action == "kinds":
+        preference = await notify.set_kinds(ws, chat, user, cmd.kinds, cmd.on)
+    elif cmd.action == "channel":
+        preference = await notify.set_channel(ws, chat, user, cmd.channel)
+    elif cmd.action == "dm":
+        preference = await notify.set_channel(ws, chat, user, None)
+    else:
+        preference = await notify.get(ws, chat, user)
+    if preference.channel:  # a channel mention, rendered as a link by both chats
+        preference = replace(preference, channel=f"<#{preference.channel}>")
+    return Reply(private=[preference.line(chat)])
 
 
 async def _platforms(

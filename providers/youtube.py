@@ -10,7 +10,8 @@ Pages followed:
 - https://developers.google.com/youtube/v3/live/docs/liveBroadcasts/insert, /update (the
   scheduled start of an edit), /bind, /transition, /list, /delete
 - https://developers.google.com/youtube/v3/live/docs/liveStreams/insert, /list
-- https://developers.google.com/youtube/v3/docs/videos/list (``liveStreamingDetails``)
+- https://developers.google.com/youtube/v3/docs/videos/list (``liveStreamingDetails``; for the
+  recording, ``status.uploadStatus`` and the owner-only ``processingDetails.processingStatus``)
 - https://developers.google.com/youtube/v3/docs/videos/update (``snippet.categoryId``; the
   snippet's title and description are sent again because an update removes what it leaves out)
 - https://developers.google.com/youtube/v3/docs/thumbnails/set (JPEG or PNG, 2 MB at most,
@@ -57,6 +58,7 @@ from providers.base import (
 )
 from providers.errors import AuthExpired, InvalidRequest, PlatformError, RateLimited
 from providers.http import ErrorInfo, PlatformHttp, generic_error
+from providers.recordings import Found, Lookup, NoRecording, Processing, Recording
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -768,6 +770,38 @@ class YouTube(Provider):
                 raise
         del bans[author_id]
         handle.data[BANS_KEY] = json.dumps(bans, sort_keys=True)
+
+    async def find_recordings(self, handle: BroadcastHandle) -> Lookup:
+        """The broadcast's own video is its recording, once the broadcast is complete, it was
+        recorded (``recordFromStart``) and YouTube finished processing it."""
+        broadcast = await self._broadcast(handle)
+        if broadcast is None:
+            return NoRecording("the broadcast no longer exists on YouTube")
+        status = broadcast.get("status", {})
+        if status.get("lifeCycleStatus") != "complete":
+            return Processing("the broadcast has not ended on YouTube yet")
+        recorded = status.get("recordingStatus") == "recorded"
+        if not recorded and not broadcast.get("contentDetails", {}).get("recordFromStart"):
+            return NoRecording("recording was off for this broadcast")
+        body = await self._call(
+            "youtube.videos.list",
+            "GET",
+            "videos",
+            handle=handle,
+            params={"part": "status,processingDetails", "id": handle.remote_id},
+        )
+        items = (body or {}).get("items") or []
+        if not items:
+            return NoRecording("YouTube has no video for this broadcast")
+        video = items[0]
+        upload = video.get("status", {}).get("uploadStatus")
+        processing = video.get("processingDetails", {}).get("processingStatus")
+        if upload in ("failed", "rejected", "deleted") or processing in ("failed", "terminated"):
+            return NoRecording(f"YouTube could not keep the recording ({upload or processing})")
+        if upload != "processed" or processing not in (None, "succeeded"):
+            return Processing("YouTube is still processing the recording")
+        url = f"https://www.youtube.com/watch?v={handle.remote_id}"
+        return Found((Recording(url=url, kind="video", label="YouTube video"),))
 
 
 PROVIDER = YouTube

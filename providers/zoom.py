@@ -30,6 +30,13 @@ Pages followed:
   API errors are ``{"code", "message"}`` with ``errors: [{"field", "message"}]`` on 300
   "Validation Failed."; 124 invalid access token, 3001 meeting does not exist, 1001 user does
   not exist, 4711 token without the needed scopes
+- https://developers.zoom.us/docs/api/cloud-recording/ (Get meeting recordings
+  ``GET /meetings/{meetingId}/recordings``: a meeting id means its latest instance, a UUID one
+  instance, and a UUID that starts with ``/`` or contains ``//`` must be encoded twice;
+  ``share_url``, ``recording_files[]`` with ``play_url``, ``download_url``, ``file_type`` and
+  ``status``; ``password`` / ``recording_play_passcode`` when viewers need one; 404 code 3301
+  "This recording does not exist." until the cloud recording is processed; scope
+  ``cloud_recording:read:list_recording_files`` or classic ``recording:read``)
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
@@ -62,6 +70,7 @@ from providers.errors import (
     Unavailable,
 )
 from providers.http import ErrorInfo, PlatformHttp, generic_error, parse_retry_after
+from providers.recordings import Found, Lookup, NoRecording, Processing, Recording
 
 #: Zoom's own limits on what a meeting may carry
 TOPIC_MAX = 200
@@ -75,6 +84,8 @@ SETTINGS = (*BOOLEAN_SETTINGS, "passcode", "auto_recording", "agenda")
 #: Zoom error codes golive acts on
 INVALID_TOKEN = 124
 MEETING_NOT_FOUND = 3001
+RECORDING_NOT_FOUND = 3301
+RECORDING_SCOPE = "cloud_recording:read:list_recording_files"
 _AUTH_CODES = frozenset({INVALID_TOKEN})
 
 
@@ -102,6 +113,7 @@ class Zoom(Provider):
         "meeting:read:meeting",
         "meeting:update:meeting",
         "meeting:delete:meeting",
+        RECORDING_SCOPE,
     )
     capabilities = frozenset(
         {
@@ -299,6 +311,45 @@ class Zoom(Provider):
             passcode=SecretStr(str(password)) if password else None,
             data=data,
         )
+
+    async def find_meeting_recordings(self, handle: MeetingHandle) -> Lookup:
+        """The meeting's cloud recording: its share page, else the first video's play page.
+
+        The download URL needs an access token and is never handed out; a recording passcode
+        is only reported as required."""
+        if handle.data.get("auto_recording") != "cloud":
+            return NoRecording("cloud recording was off for this meeting")
+        uuid = handle.data.get("uuid")
+        path = f"meetings/{meeting_path_id(uuid) if uuid else handle.remote_id}/recordings"
+        try:
+            body = await self.http.json("GET", path)
+        except InvalidRequest as exc:
+            if exc.code == str(RECORDING_NOT_FOUND):
+                return Processing("Zoom has not finished the cloud recording yet")
+            if exc.code == str(MEETING_NOT_FOUND):
+                return NoRecording("the meeting no longer exists on Zoom")
+            raise
+        if not isinstance(body, dict):
+            raise Unavailable(self.name, "Zoom answered the recordings request without a body")
+        files = [f for f in body.get("recording_files") or [] if isinstance(f, dict)]
+        videos = [f for f in files if f.get("file_type") == "MP4"]
+        if any(f.get("status") != "completed" for f in videos) or not videos:
+            return Processing("Zoom is still processing the cloud recording")
+        passcode = bool(body.get("password") or body.get("recording_play_passcode"))
+        share = body.get("share_url")
+        if isinstance(share, str) and share.startswith("https://"):
+            return Found((Recording(share, "share", "Zoom recording", passcode),))
+        play = videos[0].get("play_url")
+        if isinstance(play, str) and play.startswith("https://"):
+            return Found((Recording(play, "play", "Zoom recording", passcode),))
+        return NoRecording("Zoom sent no link members can open")
+
+
+def meeting_path_id(uuid: str) -> str:
+    """A meeting UUID as a path segment: encoded once, or twice when it starts with ``/`` or
+    contains ``//`` (Zoom decodes such UUIDs a second time)."""
+    once = quote(uuid, safe="")
+    return quote(once, safe="") if uuid.startswith("/") or "//" in uuid else once
 
 
 def _topic(title: str) -> str:

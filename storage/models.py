@@ -522,6 +522,55 @@ class ReminderOptIn(Base):
         return f"ReminderOptIn({self.chat}:{self.user_id} {self.item_id})"
 
 
+class RecordingLink(Base):
+    """A recording of one platform of an ended broadcast or meeting, as members may open it.
+
+    Only links a member can click are stored (a YouTube video, a Zoom share or play page);
+    never a download URL that needs an access token. A Zoom recording's passcode is a secret
+    golive does not keep: it is only noted that the platform will ask for one."""
+
+    __tablename__ = "recording_links"
+    __table_args__ = (
+        UniqueConstraint("item_kind", "item_id", "platform", "url", name="uq_recording_link"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    item_kind: Mapped[str] = mapped_column(String(16))  # "broadcast" or "meeting"
+    item_id: Mapped[str] = mapped_column(String(16), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))  # "video", "share", "play", "meeting chat"
+    label: Mapped[str] = mapped_column(String(200), default="")
+    passcode_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"RecordingLink({self.item_kind} {self.item_id} {self.platform} {self.kind})"
+
+
+class NotifyPreference(Base):
+    """Which connection notices one admin gets, and where: their DMs or a channel."""
+
+    __tablename__ = "notify_preferences"
+    __table_args__ = (
+        UniqueConstraint("workspace", "chat", "user_id", name="uq_notify_preference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), index=True)
+    chat: Mapped[str] = mapped_column(String(16))  # "slack" or "discord"
+    user_id: Mapped[str] = mapped_column(String(64))
+    #: comma-separated, sorted: "broken,expired,refresh" (all) ... "" (none)
+    kinds: Mapped[str] = mapped_column(String(64), default="broken,expired,refresh")
+    #: None: a direct message; otherwise the channel id notices go to instead
+    channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"NotifyPreference({self.chat}:{self.user_id} {self.kinds} -> {self.channel})"
+
+
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),

@@ -536,7 +536,7 @@ def test_time_only_is_today_in_the_zone() -> None:
             "platforms",
             "conect youtube",
             "Unknown /platforms action 'conect'. Choose from: list, connect, disconnect, "
-            "api-token, "
+            "api-token, notify, "
             "help "
             "(did you mean connect?).",
         ),

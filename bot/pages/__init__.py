@@ -86,7 +86,8 @@ def button_html(state: WatchState, button: Button) -> str:
     if not button.enabled:
         classes.append("disabled")
     badge = '<span class="badge">Primary</span>' if button.primary else ""
-    action = "Watch the recording" if button.state == "ended" else _verb(state)
+    recorded = button.state in ("ended", "recording")
+    action = "Watch the recording" if recorded else _verb(state)
     attrs = f'class="{" ".join(classes)}" data-platform="{key}" data-state="{escape(button.state)}"'
     if button.enabled and button.href:
         control = (

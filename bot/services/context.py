@@ -43,7 +43,9 @@ class Services:
         from bot.services.links import LinkService
         from bot.services.livestreams import LivestreamService
         from bot.services.meetings import MeetingService
+        from bot.services.notify import NotifyService
         from bot.services.optins import OptInService
+        from bot.services.recordings import RecordingService
         from bot.services.scheduler import Scheduler
         from bot.services.tokens import TokenService
 
@@ -59,6 +61,8 @@ class Services:
         self.scheduler = Scheduler(self)
         self.analytics = AnalyticsService(self)
         self.health = HealthService(self)
+        self.recordings = RecordingService(self)
+        self.notify = NotifyService(self)
         self.metrics = Metrics()
         self._api_bases: list[tuple[str, str]] | None = None
         self.http.event_hooks.setdefault("response", []).append(self.metrics.hook(self.platform_of))

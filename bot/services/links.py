@@ -152,11 +152,23 @@ def _ordered(item: Item) -> list[Row]:
     return sorted(rows, key=lambda r: (r.platform != item.primary_platform, r.position))
 
 
-def _button(item: Item, row: Row, href: str | None) -> Button:
+def _button(item: Item, row: Row, href: str | None, over: bool = False) -> Button:
     name = display(row.platform)
     url = platform_url(row)
     enabled = linkable(row.status, url) and href is not None
     reason = None
+    recorded = row.status not in ("failed", "cancelled") and recording_url(row) is not None
+    if over and recorded and href is not None:
+        return Button(
+            platform=row.platform,
+            label=name,
+            primary=row.platform == item.primary_platform,
+            state="recording",
+            state_label="recording",
+            enabled=True,
+            href=href,
+            reason=None,
+        )
     if row.status == "ended":
         enabled = enabled and recording_url(row) is not None
         reason = None if enabled else f"{name} has ended and has no recording yet."
@@ -207,7 +219,8 @@ def watch_state(item: Item, hrefs: dict[str, str], now: datetime | None = None) 
     """What the watch page shows: pure, so it is tested without a browser."""
     now = now or datetime.now(UTC)
     phase, label, start = _phase(item, now)
-    buttons = tuple(_button(item, row, hrefs.get(row.platform)) for row in _ordered(item))
+    over = phase == "ended"
+    buttons = tuple(_button(item, row, hrefs.get(row.platform), over) for row in _ordered(item))
     return WatchState(kind_of(item), item.title, phase, label, start, buttons)
 
 
@@ -308,7 +321,9 @@ class LinkService:
         tracking = await self.ensure(item)
         name = display(link.platform)
         ended = row is not None and (
-            row.status in {"ended", "cancelled"} or item.status in {"ended", "cancelled"}
+            row.status in {"ended", "cancelled"}
+            or item.status in {"ended", "cancelled"}
+            or _phase(item, datetime.now(UTC))[0] == "ended"  # a meeting past its end
         )
         if row is not None and ended:
             recording = recording_url(row)

@@ -368,7 +368,7 @@ class LivestreamService:
         stream_id: str | None = None,
         progress: Progress | None = None,
     ):
-        return await self._transition(
+        stream, outcomes = await self._transition(
             workspace,
             user,
             stream_id,
@@ -377,6 +377,8 @@ class LivestreamService:
             method="stop_broadcast",
             progress=progress,
         )
+        self.services.recordings.after_broadcast(stream)  # look for its recordings later
+        return stream, outcomes
 
     async def cancel(
         self, workspace: str, user: str, stream_id: str, progress: Progress | None = None

@@ -141,6 +141,7 @@ class MeetingService:
             raise ServiceError(f"No meeting could be created. {reasons}")
         async with self.services.db.transaction() as session:
             session.add(meeting)
+        self.services.recordings.after_meeting_change(meeting)
         return meeting
 
     async def _load(
@@ -229,6 +230,7 @@ class MeetingService:
             meeting.start = request.start
             meeting.duration_minutes = request.duration_minutes
             session.add(AuditEntry(actor=user, action="meeting update", target=meeting.id))
+        self.services.recordings.after_meeting_change(meeting)
         return meeting
 
     async def cancel(
@@ -270,6 +272,7 @@ class MeetingService:
             await asyncio.gather(*(one(r) for r in meeting.platforms))
             meeting.status = "cancelled"
             session.add(AuditEntry(actor=user, action="meeting cancel", target=meeting.id))
+        self.services.recordings.after_meeting_change(meeting)
         return meeting
 
     async def invitations(

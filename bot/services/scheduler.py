@@ -69,6 +69,11 @@ def sync_url(url: str) -> str:
     return parsed.set(drivername=drivers[parsed.drivername]).render_as_string(hide_password=False)
 
 
+def current() -> Scheduler | None:
+    """The scheduler started in this process, for job functions of other services."""
+    return _current
+
+
 async def run_job(
     action: str, workspace: str, item_id: str, due: str, start: str = "", kind: str = "broadcast"
 ) -> None:
@@ -303,6 +308,20 @@ class Scheduler:
             )
             kept.append(at)
         return kept
+
+    def plan_job(
+        self, job_id: str, func: Callable[..., object], at: datetime, args: list[str]
+    ) -> None:
+        """Place one date job of another service (recording lookups), replacing one with the
+        same id; ``func`` must be a module-level function, as jobs are stored by reference."""
+        self._store().add_job(
+            func,
+            "date",
+            run_date=at.astimezone(UTC),
+            id=job_id,
+            args=args,
+            replace_existing=True,
+        )
 
     def unplan(self, kind: str, item_id: str) -> int:
         """Remove every job of one broadcast or meeting; returns how many there were."""

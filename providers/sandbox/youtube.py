@@ -7,8 +7,12 @@ Pages modelled:
   mutable values left out are removed), /bind, /transition, /delete;
 - https://developers.google.com/youtube/v3/live/docs/liveStreams (resource, streamStatus),
   .../liveStreams/insert, /list;
-- https://developers.google.com/youtube/v3/docs/videos/list and the ``liveStreamingDetails``
-  part of https://developers.google.com/youtube/v3/docs/videos;
+- https://developers.google.com/youtube/v3/docs/videos/list and the ``liveStreamingDetails``,
+  ``status`` (``uploadStatus``) and ``processingDetails`` (``processingStatus`` processing,
+  succeeded, failed or terminated; shown to the video's owner only) parts of
+  https://developers.google.com/youtube/v3/docs/videos: a recorded broadcast's video is
+  ``uploaded`` and ``processing`` for :attr:`YouTubeEmulator.processing_delay` seconds after it
+  ends, then ``processed`` and ``succeeded``; an unrecorded one ends ``terminated``;
 - https://developers.google.com/youtube/v3/docs/videos/update (``PUT``, 50 units; a part's
   mutable values left out of the body are removed; ``invalidCategoryId``, ``invalidTitle``,
   ``videoNotFound``) and https://developers.google.com/youtube/v3/docs/videoCategories (the
@@ -651,6 +655,8 @@ class Broadcast:
     tags: list[str] | None = None
     #: the custom thumbnail uploaded with thumbnails.set: (media type, bytes)
     thumbnail: tuple[str, bytes] | None = field(default=None, repr=False)
+    #: when the recorded video finishes processing (emulator clock), once it has ended
+    processed_at: float | None = None
 
     @property
     def life(self) -> str:
@@ -698,6 +704,8 @@ class YouTubeEmulator:
         self.daily_quota = daily_quota
         #: seconds a transition spends in testStarting / liveStarting
         self.transition_delay = transition_delay
+        #: seconds a recorded broadcast's video spends processing after the broadcast ends
+        self.processing_delay = 0.0
         self.clock = clock
         self.channel_id = "UC" + _random_id(22)
         self.client_id = (
@@ -798,6 +806,21 @@ class YouTubeEmulator:
 
     def set_viewers(self, broadcast_id: str, viewers: int | None) -> None:
         self.broadcasts[broadcast_id].viewers = viewers
+
+    def finish_processing(self, broadcast_id: str) -> None:
+        """YouTube finishes processing an ended, recorded broadcast's video now."""
+        broadcast = self.broadcasts[broadcast_id]
+        if broadcast.processed_at is not None:
+            broadcast.processed_at = min(broadcast.processed_at, self.clock())
+
+    def processing_status(self, broadcast: Broadcast) -> str | None:
+        """``processingDetails.processingStatus`` of a broadcast's video; None before it ends."""
+        if broadcast.life != "complete":
+            return None
+        if broadcast.status.get("recordingStatus") != "recorded":
+            return "terminated"
+        done = broadcast.processed_at is not None and self.clock() >= broadcast.processed_at
+        return "succeeded" if done else "processing"
 
     # -- request pipeline -----------------------------------------------------------------------
 
@@ -1293,6 +1316,7 @@ class YouTubeEmulator:
         broadcast.snippet["actualEndTime"] = _rfc3339(datetime.now(UTC))
         if broadcast.status.get("recordingStatus") == "recording":
             broadcast.status["recordingStatus"] = "recorded"
+            broadcast.processed_at = self.clock() + self.processing_delay
         stream = self.streams.get(broadcast.bound_stream or "")
         if stream is not None and self.auto_encoder:
             stream.status["streamStatus"] = "inactive"
@@ -1439,12 +1463,17 @@ class YouTubeEmulator:
         return web.json_response(
             _page(
                 "youtube#videoListResponse",
-                [self._video_json(b, params["part"]) for b in items],
+                [
+                    self._video_json(b, params["part"], owner=b.channel_id == token.subject)
+                    for b in items
+                ],
                 params,
             )
         )
 
-    def _video_json(self, broadcast: Broadcast, parts: list[str]) -> dict[str, Any]:
+    def _video_json(
+        self, broadcast: Broadcast, parts: list[str], *, owner: bool = False
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "youtube#video", "etag": broadcast.etag, "id": broadcast.id}
         life = broadcast.life
         if "snippet" in parts:
@@ -1464,11 +1493,16 @@ class YouTubeEmulator:
                 out["snippet"]["tags"] = list(broadcast.tags)
         if "status" in parts:
             out["status"] = {
-                "uploadStatus": "processed" if life == "complete" else "uploaded",
+                "uploadStatus": "processed"
+                if self.processing_status(broadcast) in ("succeeded", "terminated")
+                else "uploaded",
                 "privacyStatus": broadcast.status["privacyStatus"],
                 "embeddable": bool(broadcast.content_details.get("enableEmbed", True)),
                 "madeForKids": broadcast.status["madeForKids"],
             }
+        processing = self.processing_status(broadcast)
+        if "processingDetails" in parts and owner and processing is not None:
+            out["processingDetails"] = {"processingStatus": processing}
         if "liveStreamingDetails" in parts:
             details: dict[str, str] = {
                 "scheduledStartTime": broadcast.snippet["scheduledStartTime"]

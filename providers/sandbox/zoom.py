@@ -18,6 +18,13 @@ Pages modelled:
   characters; ``auto_recording`` ``local|cloud|none``; ``jbh_time`` 0, 5, 10 or 15);
 - https://developers.zoom.us/docs/integrations/oauth-scopes-granular/ (which scope each method
   needs, user and ``:admin`` forms);
+- https://developers.zoom.us/docs/api/cloud-recording/ (Get meeting recordings
+  ``GET /meetings/{meetingId}/recordings`` by meeting id or by UUID, a UUID starting with ``/``
+  or holding ``//`` encoded twice; ``share_url``, ``password``, ``recording_play_passcode``,
+  ``recording_files[]`` with ``play_url``, ``download_url``, ``file_type``, ``status``; 404
+  code 3301 "This recording does not exist." until the cloud recording is processed, which
+  here takes :attr:`ZoomEmulator.recording_delay` seconds after :meth:`ZoomEmulator.end_meeting`;
+  scope ``cloud_recording:read:list_recording_files`` or classic ``recording:read``);
 - https://developers.zoom.us/docs/api/rate-limits/ (429 when over the per-second limit) and
   https://devforum.zoom.us/t/rate-limits-which-ones-apply/19474 (100 creates or updates per
   user a day, reset at 00:00 UTC).
@@ -44,7 +51,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 from zoneinfo import available_timezones
 
 from aiohttp import web
@@ -59,6 +66,8 @@ TOKEN_PATH = "/oauth/token"
 TOKEN_LIFETIME = 3600
 DAILY_WRITES_PER_USER = 100
 MEETING_NOT_FOUND = 3001
+RECORDING_NOT_FOUND = 3301
+RECORDING_SCOPE = "cloud_recording:read:list_recording_files"
 
 USER_SCOPES = (
     "meeting:write:meeting",
@@ -66,6 +75,7 @@ USER_SCOPES = (
     "meeting:update:meeting",
     "meeting:delete:meeting",
     "meeting:read:list_meetings",
+    RECORDING_SCOPE,
 )
 ADMIN_SCOPES = tuple(f"{s}:admin" for s in USER_SCOPES)
 #: what a method accepts, granular and classic
@@ -75,8 +85,16 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "update": ("meeting:update:meeting", "meeting:update:meeting:admin"),
     "delete": ("meeting:delete:meeting", "meeting:delete:meeting:admin"),
     "list": ("meeting:read:list_meetings", "meeting:read:list_meetings:admin"),
+    "recordings": (RECORDING_SCOPE, f"{RECORDING_SCOPE}:admin"),
 }
-_CLASSIC = {"create": "write", "update": "write", "delete": "write", "get": "read", "list": "read"}
+_CLASSIC = {
+    "create": "meeting:write",
+    "update": "meeting:write",
+    "delete": "meeting:write",
+    "get": "meeting:read",
+    "list": "meeting:read",
+    "recordings": "recording:read",
+}
 
 MEETING_TYPES = frozenset({1, 2, 3, 8, 10})
 START_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z?$")
@@ -159,6 +177,9 @@ class Meeting:
     zak: str = field(repr=False)
     #: what Zoom puts in the join link's ``pwd`` so the link admits without typing the passcode
     encrypted_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    #: emulator clock time the cloud recording is processed, once the meeting ended recording
+    recording_ready_at: float | None = None
+    recording_passcode: str = field(default_factory=lambda: secrets.token_urlsafe(6), repr=False)
 
     @property
     def join_url(self) -> str:
@@ -242,6 +263,10 @@ class ZoomEmulator:
         )
         self.oauth.register_client(self.client_id, self.client_secret, allow_loopback=True)
         self.meetings: dict[int, Meeting] = {}
+        #: seconds a cloud recording takes to process after the meeting ends
+        self.recording_delay = 0.0
+        #: the scopes the Server-to-Server app was given in the Marketplace
+        self.app_scopes: tuple[str, ...] = ADMIN_SCOPES
         #: successful account_credentials grants, so tests can assert "fetched once"
         self.app_grants = 0
         self.requests: Counter[str] = Counter()
@@ -272,6 +297,10 @@ class ZoomEmulator:
                 web.get(API_PATH + "/meetings/{meeting_id}", self._api("get", self.get)),
                 web.patch(API_PATH + "/meetings/{meeting_id}", self._api("update", self.update)),
                 web.delete(API_PATH + "/meetings/{meeting_id}", self._api("delete", self.delete)),
+                web.get(
+                    API_PATH + "/meetings/{meeting_id:.+}/recordings",
+                    self._api("recordings", self.recordings),
+                ),
             ]
         )
         return app
@@ -317,14 +346,14 @@ class ZoomEmulator:
         if self.faults.refuse_refresh:
             return refuse(400, "invalid_request", "The app has been disabled")
         issued = self.oauth.issue_tokens(
-            self.client_id, ADMIN_SCOPES, subject=self.user_id, refresh=False
+            self.client_id, self.app_scopes, subject=self.user_id, refresh=False
         )
         self.app_grants += 1
         body = {
             "access_token": issued["access_token"],
             "token_type": "bearer",
             "expires_in": TOKEN_LIFETIME,
-            "scope": " ".join(ADMIN_SCOPES),
+            "scope": " ".join(self.app_scopes),
             "api_url": "https://api.zoom.us",
         }
         return web.json_response(body, headers={"Cache-Control": "no-store"})
@@ -362,7 +391,7 @@ class ZoomEmulator:
     def _check_scope(record: TokenRecord, method: str) -> None:
         accepted = METHOD_SCOPES[method]
         classic = _CLASSIC[method]
-        if record.has_any_scope((*accepted, f"meeting:{classic}", f"meeting:{classic}:admin")):
+        if record.has_any_scope((*accepted, classic, f"{classic}:admin")):
             return
         raise ZoomError(
             400,
@@ -476,6 +505,81 @@ class ZoomEmulator:
                 "meetings": items,
             }
         )
+
+    # -- cloud recordings ----------------------------------------------------------------------
+
+    def end_meeting(self, meeting_id: int) -> None:
+        """The host ends the meeting; with cloud recording on, processing starts."""
+        meeting = self.meetings[meeting_id]
+        if meeting.settings.get("auto_recording") == "cloud":
+            meeting.recording_ready_at = self.clock() + self.recording_delay
+
+    def finish_recording(self, meeting_id: int) -> None:
+        """Zoom finishes processing the meeting's cloud recording now."""
+        meeting = self.meetings[meeting_id]
+        if meeting.recording_ready_at is not None:
+            meeting.recording_ready_at = min(meeting.recording_ready_at, self.clock())
+
+    def _recorded_meeting(self, request: web.Request) -> Meeting:
+        """The meeting named by id or UUID in the raw path (a UUID with ``/`` is only found
+        when encoded twice, as Zoom requires)."""
+        raw = request.raw_path.split("?", 1)[0]
+        segment = raw[len(API_PATH + "/meetings/") : -len("/recordings")]
+        once = unquote(segment)
+        if "%" in once:
+            wanted = unquote(once)
+        elif once.startswith("/") or "//" in once:
+            wanted = ""  # Zoom cannot route such a UUID encoded only once
+        else:
+            wanted = once
+        for meeting in self.meetings.values():
+            if wanted in (str(meeting.id), meeting.uuid):
+                return meeting
+        raise ZoomError(404, RECORDING_NOT_FOUND, "This recording does not exist.")
+
+    async def recordings(self, request: web.Request, record: TokenRecord) -> web.Response:
+        meeting = self._recorded_meeting(request)
+        ready = meeting.recording_ready_at
+        if ready is None or self.clock() < ready:
+            raise ZoomError(404, RECORDING_NOT_FOUND, "This recording does not exist.")
+        token = secrets.token_urlsafe(16)
+        start = meeting.start_time or meeting.created_at
+        files = [
+            {
+                "id": secrets.token_hex(8),
+                "meeting_id": meeting.uuid,
+                "recording_start": start,
+                "recording_end": _now_iso(ready),
+                "file_type": kind,
+                "file_extension": kind,
+                "file_size": 1048576,
+                "play_url": f"https://us05web.zoom.us/rec/play/{token}{suffix}",
+                "download_url": f"https://us05web.zoom.us/rec/download/{token}{suffix}",
+                "status": "completed",
+                "recording_type": rtype,
+            }
+            for kind, rtype, suffix in (
+                ("MP4", "shared_screen_with_speaker_view", "v"),
+                ("M4A", "audio_only", "a"),
+            )
+        ]
+        body = {
+            "uuid": meeting.uuid,
+            "id": meeting.id,
+            "account_id": self.account_id,
+            "host_id": meeting.host_id,
+            "topic": meeting.topic,
+            "type": meeting.type,
+            "start_time": start,
+            "duration": meeting.duration,
+            "total_size": 2097152,
+            "recording_count": len(files),
+            "share_url": f"https://us05web.zoom.us/rec/share/{token}",
+            "password": meeting.recording_passcode,
+            "recording_play_passcode": secrets.token_urlsafe(24),
+            "recording_files": files,
+        }
+        return web.json_response(body)
 
     def _new_id(self) -> int:
         while True:

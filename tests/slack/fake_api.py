@@ -50,6 +50,7 @@ REQUIRED = {
     "usergroups.users.list": ("usergroup",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "conversations.open": ("users",),
 }
 SCOPES = {
     "files.getUploadURLExternal": "files:write",
@@ -312,6 +313,8 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": args["user"], "tz": "Europe/Berlin", **user}}
+        if method == "conversations.open":  # a direct message channel with one person
+            return {"ok": True, "channel": {"id": "D" + str(args["users"]).split(",")[0]}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.groups.get(args["usergroup"], [])}
         return {"ok": True}

@@ -55,6 +55,7 @@ async def test_smallest_scopes_and_a_listener_per_command(slack: Harness) -> Non
         "commands",  # slash commands
         "chat:write",  # announcements, progress, ephemeral replies
         "chat:write.public",  # announce in channels golive was not invited to
+        "im:write",  # connection notices by direct message (conversations.open)
         "users:read",  # workspace admins/owners and each person's time zone
         "usergroups:read",  # SLACK_ADMIN_GROUP and SLACK_MODERATOR_GROUP
         "files:write",  # the report's charts (files.getUploadURLExternal + completeUpload…)

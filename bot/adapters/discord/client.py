@@ -21,6 +21,7 @@ import yarl
 from bot.adapters.discord.chat import ChatModeration, DiscordChatTarget
 from bot.adapters.discord.commands import GoliveTree, register
 from bot.adapters.discord.events import DiscordCalendar, DiscordReminders, on_remind_button
+from bot.adapters.discord.notify import DiscordNotifier
 from bot.adapters.discord.publisher import DiscordPublisher
 from bot.adapters.discord.respond import Responder
 from bot.services.context import Services
@@ -62,6 +63,7 @@ class GoliveBot(discord.Client):
         self.services.events.register(DiscordCalendar(self))
         self.services.optins.register(DiscordReminders(self))
         self.services.chat.register(self.relay_target)
+        self.services.health.add_notifier(DiscordNotifier(self, self.services))
         if self.sync_on_start:
             await self.sync_commands()
 

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import commands as c
 from bot import handlers
 from bot.adapters.slack import blocks, chatlines, home, modals, uploads
+from bot.adapters.slack.notify import SlackNotifier
 from bot.adapters.slack.progress import Coalescer, ProgressMessage, current
 from bot.adapters.slack.publisher import SlackPublisher
 from bot.adapters.slack.reminders import ACTION_ID as REMIND
@@ -72,6 +73,8 @@ def _admin_only(cmd: c.Command) -> str | None:
             return f"{action} broadcasts"
         case c.Platforms(action) if action != "list":
             return "change platform connections"
+        case c.NotifyAction():
+            return "choose connection notices"
     return None
 
 
@@ -104,6 +107,7 @@ class SlackAdapter:
         self.publisher = SlackPublisher(self.client_for, self.coalescer)
         services.announcements.register(self.publisher)
         services.optins.register(SlackReminders(self.client_for))
+        services.health.add_notifier(SlackNotifier(self))
         #: relayed chat lines go through this; moderation (set by whoever runs the relay)
         #: carries out the overflow menu's actions
         self.relay_target = chatlines.SlackRelayTarget(self.client_for, actions_for)

@@ -65,6 +65,22 @@ def _item_line(kind: str, item: Any) -> str:
     return cut(f"{kind} `{item.id}` *{item.title}* · {item.status}{at} · {names}", 3000)
 
 
+async def recording_blocks(services: Services, workspace: str) -> list[Block]:
+    """ "Recent recordings": the newest recordings golive found, each a link members open."""
+    lines = []
+    for link, title in await services.recordings.recent(workspace, limit=5):
+        lock = " (asks for a passcode)" if link.passcode_required else ""
+        lines.append(
+            cut(f"<{link.url}|{title}> · {link.label}{lock} · {link.found_at:%Y-%m-%d}", 500)
+        )
+    text = "\n".join(lines) or "No recordings yet."
+    return [
+        {"type": "divider"},
+        {"type": "section", "text": mrkdwn("*Recent recordings*")},
+        {"type": "section", "text": mrkdwn(cut(text, 3000))},
+    ]
+
+
 async def home_view(services: Services, workspace: str, admin: bool) -> dict[str, Any]:
     blocks: list[Block] = [{"type": "header", "text": plain("golive", 150)}]
     blocks.append({"type": "section", "text": mrkdwn("*Platforms*")})
@@ -86,6 +102,7 @@ async def home_view(services: Services, workspace: str, admin: bool) -> dict[str
                     "Stop" if stream.status == "live" else "Start", action, value=stream.id
                 )
             blocks.append(block)
+    blocks.extend(await recording_blocks(services, workspace))
     blocks.append({"type": "divider"})
     blocks.append({"type": "section", "text": mrkdwn("*Recent*")})
     recent = [_item_line("Broadcast", s) for s in streams[:5]]
