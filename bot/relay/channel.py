@@ -107,7 +107,9 @@ class Channel:
         self.publisher = None
         self._last_wall = time.monotonic()
         if self.outputs:
-            log.info("relay: encoder of %s left; waiting %.0f s for it", self.stream_id, self._grace)
+            log.info(
+                "relay: encoder of %s left; waiting %.0f s for it", self.stream_id, self._grace
+            )
             self._grace_task = asyncio.create_task(self._grace_over())
         else:
             self.state = StreamState()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 
 
-class FfmpegMissing(RuntimeError):
-    """No usable ffmpeg: the message says what to set."""
+class FfmpegMissing(ValueError):
+    """No usable ffmpeg: the message says what to set (a configuration problem)."""
 
 
 def ffmpeg_path(configured: str | None = None) -> str:

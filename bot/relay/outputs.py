@@ -170,14 +170,14 @@ class Output:
         self._queue.append((time.monotonic(), data))
         self._wake.set()
 
-    async def close(self, timeout: float = 5.0) -> None:
+    async def close(self, wait: float = 5.0) -> None:
         """End cleanly: what is queued is sent, stdin is closed, ffmpeg finishes the stream."""
         self._closing = True
         self._queue.append((time.monotonic(), None))
         self._wake.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(self._task), timeout)
+                await asyncio.wait_for(asyncio.shield(self._task), wait)
             except TimeoutError:
                 self._kill()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -18,6 +18,7 @@ already has a publisher, is answered ``NetStream.Publish.BadName`` and the conne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import struct
@@ -107,10 +108,8 @@ class RtmpSession:
         finally:
             self._end_publishing()
             self._writer.close()
-            try:
+            with contextlib.suppress(ConnectionError, OSError):
                 await self._writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
 
     def close(self) -> None:
         """Drop the connection (golive stopping, or the broadcast ended)."""
