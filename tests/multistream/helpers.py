@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import socket
 import time
@@ -37,8 +38,8 @@ def listening(port: int) -> bool:
     return False
 
 
-async def wait_listening(port: int, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_listening(port: int, wait: float = 5.0) -> None:
+    deadline = time.monotonic() + wait
     while not listening(port):
         if time.monotonic() > deadline:
             raise AssertionError(f"nothing listens on {port}")
@@ -115,9 +116,9 @@ class Listener:
         await wait_listening(port)
         return listener
 
-    async def finished(self, timeout: float = 10.0) -> int:
+    async def finished(self, wait: float = 10.0) -> int:
         try:
-            return await asyncio.wait_for(self.process.wait(), timeout)
+            return await asyncio.wait_for(self.process.wait(), wait)
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
@@ -131,7 +132,7 @@ def video_times(path: Path) -> list[float]:
 
 
 def largest_gap(times: list[float]) -> float:
-    return max((b - a for a, b in zip(times, times[1:], strict=False)), default=0.0)
+    return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
 
 async def decodes(path: Path) -> tuple[bool, int]:

@@ -31,7 +31,9 @@ async def test_three_destinations_and_one_killed_and_restarted(
 ) -> None:
     listeners = [await Listener.start(free_port(), tmp_path / f"{n}.flv") for n in "abc"]
     stream_id, key, _ = await new_broadcast(relayed)
-    destinations = [Destination.join(n, li.ingest, "x") for n, li in zip("abc", listeners)]
+    destinations = [
+        Destination.join(n, li.ingest, "x") for n, li in zip("abc", listeners, strict=True)
+    ]
     await relayed.relay.begin("w", "U1", stream_id, destinations)
     sender = await encoder(f"{relayed.relay.address}/{key}", SECONDS)
 
@@ -94,7 +96,7 @@ async def test_encoder_back_within_grace_continues_into_the_same_outputs(
     assert rows[0].pid == pid and rows[0].reconnects == 0  # the same process all along
 
     # no encoder for longer than the grace period: the output ends cleanly by itself
-    assert await listener.finished(timeout=GRACE + 5) == 0
+    assert await listener.finished(wait=GRACE + 5) == 0
     encoder_state, rows = relayed.relay.status(stream_id)
     assert encoder_state.state == "waiting" and rows[0].state == "waiting"
     times = video_times(listener.path)

@@ -47,7 +47,7 @@ async def test_from_create_to_stop_through_commands(relayed: Services, tmp_path:
     stream_id, key, private = await new_broadcast(relayed, ingest=platform.ingest)
     assert any("golive sends a copy to Custom RTMP" in line for line in private)
     assert len(key) >= 32
-    other_id, other_key, _ = await new_broadcast(relayed, ingest=platform.ingest, title="Next")
+    _, other_key, _ = await new_broadcast(relayed, ingest=platform.ingest, title="Next")
     assert other_key != key  # a new key for every broadcast
     async with relayed.db.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT relay_key_enc FROM livestreams"))).all()
