@@ -1,14 +1,14 @@
 """The built-in relay's stream key per broadcast (encrypted, and its hash for look-ups)
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
