@@ -48,6 +48,7 @@ async def _console(settings: Settings, sandbox: bool) -> int:
 
     services = await Services.start(settings, sandbox=sandbox)
     try:
+        await services.relay.start()  # only when GOLIVE_RELAY_PORT is set
         return await shell.run(services)
     finally:
         await services.close()
@@ -73,6 +74,7 @@ async def _serve(settings: Settings) -> int:
             await socket.connect_async()
             logging.getLogger("golive").info("Slack: Socket Mode connected")
     await services.scheduler.start()
+    await services.relay.start()  # the RTMP ingest, when GOLIVE_RELAY_PORT is set
     runner = web.AppRunner(create_app(services, None if socket else slack))
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)  # noqa: S104 - a server is meant to listen

@@ -228,6 +228,7 @@ async def execute(
                     reply.posts.append(chat)
             if action == "status" and who.is_admin:
                 reply.private.extend(await _ingest_lines(services, who, stream.id))
+                reply.private.extend(services.relay.status_lines(stream.id))
             return reply
         case c.ListItems(kind):
             return Reply(posts=[await _listing(services, who, kind)])
@@ -419,6 +420,12 @@ async def _announce(
 async def _ingest_lines(services: Services, who: Requester, stream_id: str) -> list[str]:
     plan = await services.livestreams.ingest_plan(who.workspace, stream_id, who.user_id)
     lines = []
+    if services.relay.enabled:  # docs/relay.md: one output, golive copies it to each platform
+        for _, url, key in plan.outputs:  # the relay's key in full: it exists only in golive
+            lines.append(f"golive relay ingest: {url}  key: {key} (new for this broadcast)")
+        names = ", ".join(display(p) for p in plan.relayed) or "no platform"
+        lines.append(f"  golive sends a copy to {names} once the broadcast starts")
+        return lines
     for platform, url, key in plan.outputs:
         lines.append(f"{display(platform)} ingest: {url or '—'}  key: {mask(key)}")
         if plan.carried.get(platform):

@@ -95,6 +95,38 @@ class Metrics:
         global _process
         _process = self
 
+        # the built-in relay (docs/relay.md); gauges are refreshed by ``samplers`` on a scrape
+        self.relay_connected = Gauge(
+            "golive_relay_destination_connected",
+            "1 while the relay's copy reaches the destination, by broadcast and destination.",
+            ["broadcast", "destination"],
+            registry=self.registry,
+        )
+        self.relay_bitrate = Gauge(
+            "golive_relay_destination_bitrate_bits",
+            "Bits per second the relay sends to the destination (last few seconds).",
+            ["broadcast", "destination"],
+            registry=self.registry,
+        )
+        self.relay_reconnects = Counter(
+            "golive_relay_reconnects",
+            "Destination outputs the relay restarted after a drop, refusal or stall.",
+            ["destination"],
+            registry=self.registry,
+        )
+        self.relay_refused = Counter(
+            "golive_relay_publishes_refused",
+            "Encoder publishes refused (unknown_key, already_publishing).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.relay_encoders = Gauge(
+            "golive_relay_encoders_publishing",
+            "Encoders publishing into the relay now.",
+            registry=self.registry,
+        )
+        self.samplers: list[Callable[[], None]] = []
+
     def count_command(self, command: str, ok: bool, adapter: str = "console") -> None:
         self.commands.labels(command, adapter, "ok" if ok else "refused").inc()
 
@@ -116,6 +148,8 @@ class Metrics:
         return on_response
 
     def render(self) -> bytes:
+        for sample in self.samplers:
+            sample()
         return generate_latest(self.registry)
 
 

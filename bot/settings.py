@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     encoder_wait: str = Field("10m", validation_alias=_env("GOLIVE_ENCODER_WAIT"))
     encoder_poll: str = Field("15s", validation_alias=_env("GOLIVE_ENCODER_POLL"))
 
+    #: the built-in multistream relay (docs/relay.md): off unless a port is set
+    relay_port: int | None = Field(None, ge=1, le=65535, validation_alias=_env("GOLIVE_RELAY_PORT"))
+    relay_host: str = Field("0.0.0.0", validation_alias=_env("GOLIVE_RELAY_HOST"))  # noqa: S104
+    #: how long an encoder may be away and still continue into the same outputs: 10, 10s, 1m
+    relay_grace: str = Field("10s", validation_alias=_env("GOLIVE_RELAY_GRACE"))
+    #: the address encoders are given; default rtmp://<GOLIVE_PUBLIC_URL's host>:<port>/live
+    relay_public_url: str | None = Field(None, validation_alias=_env("GOLIVE_RELAY_PUBLIC_URL"))
+    #: a system ffmpeg to run instead of the one imageio-ffmpeg ships
+    ffmpeg: str | None = Field(None, validation_alias=_env("GOLIVE_FFMPEG"))
+
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET")
@@ -116,6 +126,34 @@ class Settings(BaseSettings):
     def _grace(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("relay_grace")
+    @classmethod
+    def _relay_grace(cls, value: str) -> str:
+        parse_duration(value + "s" if value.strip().isdigit() else value)
+        return value
+
+    @field_validator("relay_public_url")
+    @classmethod
+    def _relay_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("rtmp://", "rtmps://")):
+            raise ValueError("must start with rtmp:// or rtmps://")
+        return value.rstrip("/") if value else None
+
+    @property
+    def relay_grace_seconds(self) -> float:
+        value = self.relay_grace.strip()
+        return float(parse_duration(value + "s" if value.isdigit() else value).total_seconds())
+
+    @property
+    def relay_url(self) -> str:
+        """Where encoders send to: GOLIVE_RELAY_PUBLIC_URL, else derived from the public URL."""
+        if self.relay_public_url:
+            return self.relay_public_url
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.public_url).hostname or "localhost"
+        return f"rtmp://{host}:{self.relay_port or 1935}/live"
 
     @property
     def reminder_offsets(self) -> tuple[timedelta, ...]:

@@ -96,6 +96,10 @@ class Livestream(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: the built-in relay's stream key (docs/relay.md): encrypted, and its SHA-256 so a publish
+    #: finds its broadcast without decrypting every key
+    relay_key_enc: Mapped[str | None] = mapped_column(Text)
+    relay_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     platforms: Mapped[list[LivestreamPlatform]] = relationship(
         back_populates="livestream",
@@ -574,6 +578,7 @@ class NotifyPreference(Base):
 #: Every column that holds ciphertext, for key rotation and secret scans.
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Connection, "credentials_enc"),
+    (Livestream, "relay_key_enc"),
     (LivestreamPlatform, "ingest_url_enc"),
     (LivestreamPlatform, "stream_key_enc"),
     (MeetingPlatform, "host_url_enc"),

@@ -34,6 +34,7 @@ class Services:
 
     def __post_init__(self) -> None:
         from bot.metrics import Metrics
+        from bot.relay.service import RelayService
         from bot.services.analytics import AnalyticsService
         from bot.services.announcements import AnnouncementService
         from bot.services.chat import ChatService
@@ -64,6 +65,8 @@ class Services:
         self.recordings = RecordingService(self)
         self.notify = NotifyService(self)
         self.metrics = Metrics()
+        self.relay = RelayService(self)
+        self.metrics.samplers.append(self.relay.sample_metrics)
         self._api_bases: list[tuple[str, str]] | None = None
         self.http.event_hooks.setdefault("response", []).append(self.metrics.hook(self.platform_of))
 
@@ -100,6 +103,7 @@ class Services:
         return services
 
     async def close(self) -> None:
+        await self.relay.close()
         await self.scheduler.stop()
         await self.chat.close()
         await self.http.aclose()

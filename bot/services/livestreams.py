@@ -20,7 +20,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.commands import CreateBroadcast
-from bot.messages import explain
+from bot.messages import display, explain
+from bot.relay.ffmpeg import FfmpegMissing
 from bot.services.choices import check_choices
 from bot.services.errors import NotFound, ServiceError
 from bot.services.progress import Progress, report
@@ -53,6 +54,9 @@ class IngestPlan:
     carried: dict[str, list[str]]
     #: platforms an aggregator also sends to, but whose golive broadcast has its own stream
     doubled: dict[str, list[str]] = field(default_factory=dict)
+    #: with the built-in relay on (docs/relay.md), ``outputs`` is the relay's one address and
+    #: key, and these are the platforms the relay sends a copy to
+    relayed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,18 @@ class LivestreamService:
         return plan
 
     async def ingest_plan(self, workspace: str, stream_id: str | None, user: str) -> IngestPlan:
+        """What the encoder is given: the relay's one address and key when the relay is on,
+        else :meth:`direct_plan`."""
+        plan = await self.direct_plan(workspace, stream_id, user)
+        relay = self.services.relay
+        if not relay.enabled:
+            return plan
+        stream = await self.get(workspace, stream_id)
+        key = await relay.key(stream.id, user)
+        relayed = [platform for platform, url, _ in plan.outputs if url]
+        return IngestPlan([("relay", relay.address, key)], plan.carried, plan.doubled, relayed)
+
+    async def direct_plan(self, workspace: str, stream_id: str | None, user: str) -> IngestPlan:
         """One output for an aggregator (Restream) and only the platforms it does not carry
         besides; without one, an output per platform."""
         stream = await self.get(workspace, stream_id)
@@ -319,6 +335,8 @@ class LivestreamService:
         only: set[str] | None = None,
     ):
         """Go live on every platform (or on ``only`` those named)."""
+        if self.services.relay.enabled:
+            await self._relay_begin(workspace, user, stream_id, progress)
         return await self._transition(
             workspace,
             user,
@@ -377,8 +395,34 @@ class LivestreamService:
             method="stop_broadcast",
             progress=progress,
         )
+        # after the platforms ended the broadcast, so viewers see an end and not a dropout
+        await self.services.relay.end(stream.id)
         self.services.recordings.after_broadcast(stream)  # look for its recordings later
         return stream, outcomes
+
+    async def _relay_begin(
+        self, workspace: str, user: str, stream_id: str | None, progress: Progress | None
+    ) -> None:
+        """Hand the relay its destinations before the platforms are asked to go live: some
+        (YouTube) only go live once the stream arrives."""
+        stream = await self.get(workspace, stream_id)
+        if stream.status not in ("created", "live"):
+            return
+        relay = self.services.relay
+        try:
+            destinations = await relay.begin(workspace, user, stream.id)
+        except (FfmpegMissing, OSError) as exc:
+            log.error("relay: could not start the outputs of %s: %s", stream.id, exc)
+            await report(progress, "golive relay", "failed", str(exc))
+            return
+        encoder, _ = relay.status(stream.id) or (None, [])
+        waiting = encoder is None or encoder.state == "waiting"
+        for destination in destinations:
+            await report(
+                progress,
+                f"relay to {display(destination.name)}",
+                "pending" if waiting else "sending",
+            )
 
     async def cancel(
         self, workspace: str, user: str, stream_id: str, progress: Progress | None = None
@@ -426,6 +470,7 @@ class LivestreamService:
             await session.merge(stream)
             session.add(AuditEntry(actor=user, action="broadcast cancel", target=stream.id))
         await self.services.chat.changed(workspace, stream)
+        await self.services.relay.end(stream.id)
         return stream
 
     async def update(

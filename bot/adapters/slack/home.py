@@ -102,6 +102,11 @@ async def home_view(services: Services, workspace: str, admin: bool) -> dict[str
                     "Stop" if stream.status == "live" else "Start", action, value=stream.id
                 )
             blocks.append(block)
+            relay = services.relay.status_lines(stream.id)  # per destination (docs/relay.md)
+            if relay:
+                blocks.append(
+                    {"type": "context", "elements": [mrkdwn(cut("\n".join(relay), 3000))]}
+                )
     blocks.extend(await recording_blocks(services, workspace))
     blocks.append({"type": "divider"})
     blocks.append({"type": "section", "text": mrkdwn("*Recent*")})
