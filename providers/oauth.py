@@ -53,7 +53,7 @@ class OAuthFlow:
 
     def _client(self, redirect_uri: str | None = None) -> AsyncOAuth2Client:
         secret = self.config.client_secret.get_secret_value() if self.config.client_secret else None
-        return AsyncOAuth2Client(
+        client = AsyncOAuth2Client(
             client_id=self.config.client_id,
             client_secret=secret,
             scope=" ".join(self.provider.scopes_for(self.config)) or None,
@@ -64,6 +64,9 @@ class OAuthFlow:
             transport=self._transport,
             timeout=15.0,
         )
+        for hook in ("access_token_response", "refresh_token_response"):
+            client.register_compliance_hook(hook, _describe_error)
+        return client
 
     def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
         client = self._client(redirect_uri)
@@ -112,6 +115,24 @@ class OAuthFlow:
         if not fresh.scopes:
             fresh.scopes = credentials.scopes
         return fresh
+
+
+def _describe_error(response: httpx.Response) -> httpx.Response:
+    """Twitch answers token errors as ``{"error": "Bad Request", "message": "Invalid refresh
+    token"}``: the ``message`` is what says why, so it becomes the OAuth error description."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response
+    if (
+        not isinstance(body, dict)
+        or "error" not in body
+        or body.get("error_description")
+        or not isinstance(body.get("message"), str)
+    ):
+        return response
+    described = {**body, "error_description": body["message"]}
+    return httpx.Response(response.status_code, json=described, request=response.request)
 
 
 def _oauth_message(exc: OAuthError) -> str:

@@ -353,6 +353,7 @@ async def test_refused_refresh_is_auth_expired_in_twitchs_words(
     with pytest.raises(AuthExpired) as caught:
         await twitch.provider.create_broadcast(REQUEST)
     assert caught.value.code == "Bad Request"
+    assert "expired or revoked" in str(caught.value)  # what says why, not the status text
 
 
 async def test_oauth_code_flow_needs_the_secret(
@@ -379,6 +380,7 @@ async def test_oauth_code_flow_needs_the_secret(
             code=code, code_verifier=verifier, redirect_uri=redirect
         )
     assert refused.value.code == "Bad Request"  # Twitch's token errors carry no error code
+    assert str(refused.value) != "twitch: Bad Request"
 
 
 # -- strict emulator ---------------------------------------------------------------------------
