@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -73,7 +75,9 @@ async def _serve(settings: Settings) -> int:
             socket = AsyncSocketModeHandler(slack.app, settings.slack_app_token.get_secret_value())
             await socket.connect_async()
             logging.getLogger("golive").info("Slack: Socket Mode connected")
-    await services.scheduler.start()
+            services.health.probe_chat("slack", _socket_mode_probe(socket))
+        else:
+            services.health.report_chat("slack", "HTTP (events at /slack/events)")
     await services.relay.start()  # the RTMP ingest, when GOLIVE_RELAY_PORT is set
     runner = web.AppRunner(create_app(services, None if socket else slack))
     await runner.setup()
@@ -83,11 +87,9 @@ async def _serve(settings: Settings) -> int:
         "listening on port %s (%s)", settings.port, settings.public_url
     )
     bot = await _start_discord(services)
-    # Broadcasts still live with chat relay on: go on collecting from the stored cursors,
-    # now that both chats' relay targets are registered.
-    resumed = await services.chat.resume()
-    if resumed:
-        logging.getLogger("golive").info("live chat resumed for %s", ", ".join(resumed))
+    # Jobs and live chat run once both chats are ready to be posted to: the scheduler's leader
+    # resumes the chat of broadcasts still live, from the stored cursors.
+    await services.scheduler.start()
     try:
         await asyncio.Event().wait()
     finally:
@@ -100,6 +102,14 @@ async def _serve(settings: Settings) -> int:
         await runner.cleanup()
         await services.close()
     return 0
+
+
+def _socket_mode_probe(socket: Any) -> Callable[[], Awaitable[str]]:
+    async def probe() -> str:
+        connected = await socket.client.is_connected()
+        return "connected (Socket Mode)" if connected else "reconnecting (Socket Mode)"
+
+    return probe
 
 
 async def _start_discord(services: Services):

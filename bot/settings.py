@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     discord_moderator_role: str = Field("", validation_alias=_env("DISCORD_MODERATOR_ROLE"))
     #: ``guild_id=workspace,...``; unlisted guilds belong to GOLIVE_WORKSPACE
     discord_workspaces: str = Field("", validation_alias=_env("DISCORD_WORKSPACES"))
+    #: off in all but one of several processes: those post over REST, one holds the gateway
+    discord_gateway: bool = Field(True, validation_alias=_env("GOLIVE_DISCORD_GATEWAY"))
 
     jitsi_url: str = Field("https://meet.jit.si", validation_alias=_env("GOLIVE_JITSI_URL"))
     jitsi_app_id: str | None = Field(None, validation_alias=_env("GOLIVE_JITSI_APP_ID"))

@@ -218,7 +218,7 @@ async def healthz(request: web.Request) -> web.Response:
             "schema": current,
             "database": database,
             "scheduler": leadership,
-            "chat": dict(services.health.chat),
+            "chat": await services.health.chat_status(),
         },
         status=200 if healthy else 503,
     )

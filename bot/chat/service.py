@@ -99,12 +99,16 @@ class ChatCollection:
     def start(self, broadcast_id: str, collectors: list[Any]) -> None:
         if broadcast_id in self._running:
             return
-        stop = asyncio.Event()
-        tasks = [
+        self._running[broadcast_id] = (asyncio.Event(), [])
+        self.add(broadcast_id, collectors)
+
+    def add(self, broadcast_id: str, collectors: list[Any]) -> None:
+        """More collectors for a running broadcast (a platform that went live later)."""
+        stop, tasks = self._running[broadcast_id]
+        tasks.extend(
             asyncio.create_task(self._run(c, stop), name=f"chat:{c.platform}:{broadcast_id}")
             for c in collectors
-        ]
-        self._running[broadcast_id] = (stop, tasks)
+        )
 
     async def _run(self, collector: Any, stop: asyncio.Event) -> None:
         try:

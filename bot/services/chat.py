@@ -7,8 +7,9 @@ copy of its announcement, builds the collector of every live platform that has o
 (:func:`bot.chat.service.collector_for`) and runs them; each newly stored line goes through the
 workspace's auto-moderation rules into every thread (Slack and Discord each register a relay
 target). When it ends or is cancelled, the collectors stop and the relay posts what is queued.
-``golive serve`` calls :meth:`resume` at start, so broadcasts still live after a restart go on
-from the cursors stored with their last page.
+In ``golive serve`` the scheduler's leader runs chat and keeps it in step with the database
+(:meth:`reconcile`), so broadcasts still live after a restart go on from the cursors stored
+with their last page, and several processes never relay a line twice.
 """
 
 from __future__ import annotations
@@ -122,8 +123,11 @@ class ChatService:
             AlreadyStored(), self.relay, hold=self._hold, remember=self.moderation.remember
         )
         self.collection = ChatCollection(self.store, on_lines=self._collected)
-        #: platforms collected per running broadcast
+        #: platforms collected per running broadcast, their collectors, and every platform
+        #: tried (collected or not)
         self.platforms: dict[str, list[str]] = {}
+        self._collectors: dict[str, list[Any]] = {}
+        self._tried: dict[str, set[str]] = {}
         #: posts per thread, for status displays and tests
         self.posts: Counter[Thread] = Counter()
         self._lock = asyncio.Lock()
@@ -149,7 +153,12 @@ class ChatService:
         Never raises: a broadcast that went live stays live even if its chat cannot run."""
         try:
             if stream.chat_relay and stream.status == "live":
-                await self.begin(workspace, stream.id)
+                if not self.owner:  # the leader begins it at its next check (reconcile)
+                    return
+                if self.running(stream.id):  # a start of the platforms that were waiting
+                    await self._follow_platforms(workspace, stream.id)
+                else:
+                    await self.begin(workspace, stream.id)
             elif stream.status in ("ended", "cancelled"):
                 await self.end(stream.id)
         except Exception:
@@ -166,23 +175,50 @@ class ChatService:
             )
             self.pipeline.set_rules(workspace, await load_rules(self.services.db, workspace))
             self.pipeline.follow(workspace, stream.id, threads(copies))
-            collectors = []
-            for row in stream.platforms:
-                if row.status != BroadcastState.LIVE.value:
-                    continue
-                collector = await self._collector(workspace, stream.id, row)
-                if collector is not None:
-                    collectors.append(collector)
-            self.platforms[stream.id] = [c.platform for c in collectors]
-            direct = frozenset(self.platforms[stream.id]) - {"restream"}
-            for collector in collectors:
-                if hasattr(collector, "skip"):  # an aggregator: no second copy of a platform
-                    collector.skip = direct
-            self.collection.start(stream.id, collectors)
+            self.platforms[stream.id] = []
+            self._collectors[stream.id] = []
+            self._tried[stream.id] = set()
+            self.collection.start(stream.id, await self._new_collectors(workspace, stream))
             log.info(
                 "live chat of %s: collecting %s", stream.id, ", ".join(self.platforms[stream.id])
             )
             return self.platforms[stream.id]
+
+    async def _new_collectors(self, workspace: str, stream: Livestream) -> list[Any]:
+        """Collectors for the broadcast's live platforms not tried yet (each is tried once,
+        so a platform golive cannot read is not retried and logged on every check)."""
+        tried = self._tried[stream.id]
+        collectors = []
+        for row in stream.platforms:
+            if row.status != BroadcastState.LIVE.value or row.platform in tried:
+                continue
+            tried.add(row.platform)
+            collector = await self._collector(workspace, stream.id, row)
+            if collector is not None:
+                collectors.append(collector)
+        self.platforms[stream.id].extend(c.platform for c in collectors)
+        self._collectors[stream.id].extend(collectors)
+        direct = frozenset(self.platforms[stream.id]) - {"restream"}
+        for collector in self._collectors[stream.id]:
+            if hasattr(collector, "skip"):  # an aggregator: no second copy of a platform
+                collector.skip = direct
+        return collectors
+
+    async def _follow_platforms(self, workspace: str, stream_id: str) -> list[str]:
+        """A running broadcast's platforms that went live since: collect them too."""
+        async with self._lock:
+            if not self.collection.running(stream_id):
+                return []
+            stream = await self.services.livestreams.get(workspace, stream_id)
+            added = await self._new_collectors(workspace, stream)
+            if added:
+                self.collection.add(stream_id, added)
+                log.info(
+                    "live chat of %s: now also %s",
+                    stream_id,
+                    ", ".join(c.platform for c in added),
+                )
+            return [c.platform for c in added]
 
     async def _collector(self, workspace: str, stream_id: str, row: Any) -> Any | None:
         # Instagram's comments are read with the Facebook connection (Instagram API with
@@ -206,6 +242,8 @@ class ChatService:
         async with self._lock:
             await self.collection.stop(stream_id)
             self.platforms.pop(stream_id, None)
+            self._collectors.pop(stream_id, None)
+            self._tried.pop(stream_id, None)
             try:
                 await asyncio.wait_for(self.relay.drain(), DRAIN_SECONDS)
             except TimeoutError:
@@ -214,9 +252,20 @@ class ChatService:
                 )
             self.relay.unfollow(stream_id)
 
-    async def resume(self) -> list[str]:
-        """Broadcasts still live with chat relay on (a restart): collect again from the
-        stored cursors. Returns the ids resumed."""
+    async def reconcile(self) -> list[str]:
+        """Make the chat this process runs match the database; returns the broadcasts begun.
+
+        The process that runs chat is the scheduler's leader (or the only process, when no
+        scheduler runs here, as in the console), so several ``golive serve`` processes on one
+        database never collect and relay a broadcast twice. The leader calls this on every
+        leadership check: it begins the chat of broadcasts that went live anywhere (after a
+        restart, from the cursors stored with their last page), adds platforms that went
+        live later, and ends the chat of broadcasts stopped by another process. A process that
+        is not (or no longer) the leader ends all of its chat: the leader resumes it."""
+        if not self.owner:
+            for stream_id in list(self.platforms):
+                await self.end(stream_id)
+            return []
         async with self.services.db.sessions() as session:
             rows = (
                 await session.execute(
@@ -225,19 +274,34 @@ class ChatService:
                     )
                 )
             ).all()
-        resumed = []
+        live = {stream_id for _, stream_id in rows}
+        for stream_id in list(self.platforms):
+            if stream_id not in live:
+                await self.end(stream_id)
+        begun = []
         for workspace, stream_id in rows:
             try:
+                if self.running(stream_id):
+                    await self._follow_platforms(workspace, stream_id)
+                    continue
                 await self.begin(workspace, stream_id)
             except Exception:
-                log.exception("live chat of %s could not resume", stream_id)
+                log.exception("live chat of %s could not be followed", stream_id)
                 continue
-            resumed.append(stream_id)
-        return resumed
+            begun.append(stream_id)
+        return begun
+
+    @property
+    def owner(self) -> bool:
+        """Whether this process runs chat (see :meth:`reconcile`)."""
+        scheduler = self.services.scheduler
+        return not scheduler.running or scheduler.leader
 
     async def close(self) -> None:
         await self.collection.close()
         self.platforms.clear()
+        self._collectors.clear()
+        self._tried.clear()
         await self.relay.close()
 
     # -- the path of a line -------------------------------------------------------------------

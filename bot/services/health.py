@@ -94,12 +94,28 @@ class HealthService:
         self.refresh_ahead = DEFAULT_REFRESH_AHEAD
         #: chat connections as adapters report them ("slack" -> "connected"), for /healthz
         self.chat: dict[str, str] = {}
+        self._chat_probes: dict[str, Callable[[], Awaitable[str]]] = {}
 
     def add_notifier(self, notifier: Notifier) -> None:
         self.notifiers.append(notifier)
 
     def report_chat(self, chat: str, status: str) -> None:
         self.chat[chat] = status
+
+    def probe_chat(self, chat: str, probe: Callable[[], Awaitable[str]]) -> None:
+        """A chat whose connection is asked at each ``/healthz`` (Slack's Socket Mode client
+        knows; no event tells golive when it drops)."""
+        self._chat_probes[chat] = probe
+
+    async def chat_status(self) -> dict[str, str]:
+        """Each chat adapter's connection, for ``/healthz``."""
+        statuses = dict(self.chat)
+        for chat, probe in self._chat_probes.items():
+            try:
+                statuses[chat] = await probe()
+            except Exception as exc:  # a health page never fails on one chat
+                statuses[chat] = f"unknown ({type(exc).__name__})"
+        return statuses
 
     def interval(self) -> float:
         """``GOLIVE_HEALTH_INTERVAL`` seconds between checks (default 300, at least 30)."""

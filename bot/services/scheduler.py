@@ -184,6 +184,7 @@ class Scheduler:
                     self.leader = False
                     self._store().pause()
                     log.warning("scheduler: lost the database lock; another process takes over")
+                    await self.services.chat.reconcile()  # hand the chat to the new leader
                 elif self.leader:
                     self._store().wakeup()  # see jobs other processes added or moved
                 if self.leader:
@@ -193,19 +194,23 @@ class Scheduler:
             await asyncio.sleep(self.lock_retry)
 
     def _routines(self) -> None:
-        """Sample viewers of live broadcasts and check connections, each at its interval,
-        in the leader only (so several processes do not sample or notify twice)."""
+        """Sample viewers of live broadcasts, check connections and run live chat, each at its
+        interval, in the leader only (so several processes do not sample, notify or relay
+        twice)."""
         from bot.services.analytics import sample_interval
 
         services = self.services
         due = {
             "viewer samples": (sample_interval(services), services.analytics.sample_live),
             "connection health": (services.health.interval(), services.health.check_all),
+            "live chat": (0.0, services.chat.reconcile),  # every check: chat follows the leader
         }
         now = time.monotonic()
         for name, (interval, work) in due.items():
             if now - self._routine_runs.get(name, float("-inf")) < interval:
                 continue
+            if any(t.get_name() == f"golive-{name}" for t in self._routine_tasks):
+                continue  # the last run has not finished: never two at once
             self._routine_runs[name] = now
             task = asyncio.create_task(work(), name=f"golive-{name}")
             self._routine_tasks.add(task)

@@ -146,12 +146,28 @@ async def test_metrics_in_prometheus_text_format(services: Services, web):
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent
 async def test_healthz_reports_database_scheduler_and_chat(services: Services, web):
-    services.health.report_chat("slack", "connected")
+    from bot.cli import _socket_mode_probe
+
+    class SocketMode:  # Slack's Socket Mode handler, as far as the probe asks it
+        def __init__(self) -> None:
+            self.connected = True
+            self.client = self
+
+        async def is_connected(self) -> bool:
+            return self.connected
+
+    socket = SocketMode()
+    services.health.probe_chat("slack", _socket_mode_probe(socket))
+    services.health.report_chat("discord", "connected")
     body = (await web.get("/healthz")).json()
     assert body["status"] == "ok"
     assert body["database"]["status"] == "ok"
     assert body["scheduler"] == {"status": "not running"}
-    assert body["chat"] == {"slack": "connected"}
+    assert body["chat"] == {"slack": "connected (Socket Mode)", "discord": "connected"}
+    socket.connected = False  # asked at each request: a dropped socket shows at once
+    body = (await web.get("/healthz")).json()
+    assert body["chat"]["slack"] == "reconnecting (Socket Mode)"
+    assert body["status"] == "ok"  # only the database makes golive unhealthy
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # storage-independent

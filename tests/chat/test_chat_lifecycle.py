@@ -90,7 +90,7 @@ async def test_a_restart_resumes_from_the_stored_cursor(services: Services) -> N
     # the process ends; a new one starts with nothing in memory
     await services.chat.close()
     services.chat = ChatService(services)
-    assert await services.chat.resume() == [stream.id]
+    assert await services.chat.reconcile() == [stream.id]
     assert services.chat.running(stream.id)
     chat.overlap = 3  # the next page repeats three messages, as after a server failover
     chat.generate(video, 2, "after")
@@ -179,3 +179,25 @@ async def test_moderation_goes_through_the_connection_and_survives_a_restart(
 
 def quota_of(stream) -> int:
     return sum(r.quota_used or 0 for r in stream.platforms if r.platform == "youtube")
+
+
+async def test_a_platform_that_goes_live_later_joins_the_running_chat(
+    services: Services,
+) -> None:
+    me = who(services)
+    twitch = services.sandbox.emulators["twitch"]  # type: ignore[attr-defined]
+    twitch.live_after = None  # the encoder is not sending to Twitch yet
+    await run(services, me, "golive", '"Late Twitch" on youtube,twitch chat')
+    [stream] = await services.livestreams.list(me.workspace)
+    await run(services, me, "golive", f"start {stream.id}")
+    assert services.chat.platforms[stream.id] == ["youtube"]
+
+    twitch.connect_encoder()
+    again = await run(services, me, "golive", f"start {stream.id}")
+    assert again.ok, again.private
+    assert sorted(services.chat.platforms[stream.id]) == ["twitch", "youtube"]
+    await until(lambda: any(s.subscriptions for s in twitch.chat.sessions.values()))
+    await twitch.chat.inject("hello from twitch", "viewer")
+    await until(
+        lambda: "hello from twitch" in [x.text for x in services.chat.moderation.lines.values()]
+    )

@@ -121,3 +121,69 @@ async def test_discord_announce_adds_a_checked_target(
     assert "Unknown Channel" in capsys.readouterr().err
     assert await cli._discord(settings, "announce", world.announcements, remove=True) == 0
     assert "no longer announces" in capsys.readouterr().out
+
+
+async def test_serve_reports_each_chat_in_healthz(
+    tmp_path: Path, fake: FakeDiscord, world: World, restore_gateway
+) -> None:
+    port = free_port()
+    url = await database_url("sqlite", tmp_path)
+    settings = discord_settings(
+        tmp_path,
+        url,
+        fake,
+        world,
+        port=port,
+        slack_bot_token="xoxb-health",
+        slack_signing_secret="health-signing-secret",
+        slack_api_url="http://127.0.0.1:9/api",  # never asked: HTTP mode waits for events
+    )
+    serving = asyncio.create_task(cli._serve(settings))
+    try:
+        async with httpx.AsyncClient() as web:
+
+            async def chat() -> dict[str, str]:
+                try:
+                    return (await web.get(f"http://127.0.0.1:{port}/healthz")).json()["chat"]
+                except httpx.TransportError:
+                    return {}
+
+            deadline = asyncio.get_running_loop().time() + 15
+            while (await chat()).get("discord") != "connected":
+                assert asyncio.get_running_loop().time() < deadline, await chat()
+                await asyncio.sleep(0.05)
+            assert (await chat())["slack"] == "HTTP (events at /slack/events)"
+    finally:
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await serving
+
+
+async def test_a_process_without_the_gateway_posts_over_rest(
+    tmp_path: Path, fake: FakeDiscord, world: World
+) -> None:
+    """Several processes: all but one run with GOLIVE_DISCORD_GATEWAY=off and still post."""
+    from bot.adapters.discord import client
+    from bot.handlers import Requester, run
+    from bot.services.context import Services
+
+    url = await database_url("sqlite", tmp_path)
+    settings = discord_settings(tmp_path, url, fake, world, discord_gateway=False)
+    services = await Services.start(settings, sandbox=True)
+    bot = await client.start(services)
+    try:
+        assert services.health.chat == {"discord": "REST only (GOLIVE_DISCORD_GATEWAY=off)"}
+        workspace = services.settings.workspace
+        await services.announcements.add_target(
+            workspace, "discord", str(world.announcements), user="U0ADMIN"
+        )
+        admin = Requester(workspace, "U0ADMIN", chat="slack", channel="C0LIVE")
+        reply = await run(services, admin, "golive", '"Sunday service" on youtube')
+        assert reply.ok, reply.private
+        await fake.wait_until(lambda: len(fake.in_channel(world.announcements)) == 1, within=10)
+        await asyncio.sleep(0.2)
+        assert fake.identify is None  # never opened a gateway session
+        assert world.guild not in fake.commands  # nor replaced the commands the other syncs
+    finally:
+        await bot.close()
+        await services.close()

@@ -99,6 +99,14 @@ class GoliveBot(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s in %d server(s)", self.user, len(self.guilds))
+        self.services.health.report_chat("discord", "connected")
+
+    async def on_resumed(self) -> None:
+        self.services.health.report_chat("discord", "connected")
+
+    async def on_disconnect(self) -> None:
+        # discord.py reconnects by itself; /healthz says so meanwhile
+        self.services.health.report_chat("discord", "reconnecting")
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A server that invites the bot later gets the commands without a restart."""
@@ -123,9 +131,14 @@ class GoliveBot(discord.Client):
 
 
 async def start(services: Services) -> GoliveBot:
-    """Log in (which syncs the commands) and connect to the gateway in the background."""
+    """Log in (which syncs the commands) and connect to the gateway in the background.
+
+    With ``GOLIVE_DISCORD_GATEWAY=off`` the bot only logs in: this process posts to Discord
+    (announcements, reminders, relayed chat, events) over REST, while the one process with the
+    gateway receives the commands and clicks (one bot token holds one gateway session)."""
     assert services.settings.discord_bot_token is not None
-    bot = GoliveBot(services)
+    gateway = services.settings.discord_gateway
+    bot = GoliveBot(services, sync_on_start=gateway)
     try:
         await bot.login(services.settings.discord_bot_token.get_secret_value())
         if services.settings.discord_api_url.rstrip("/") != DISCORD_API:
@@ -136,6 +149,11 @@ async def start(services: Services) -> GoliveBot:
     except BaseException:
         await bot.close()
         raise
+    if not gateway:
+        log.info("Discord: posting over REST only (GOLIVE_DISCORD_GATEWAY=off)")
+        services.health.report_chat("discord", "REST only (GOLIVE_DISCORD_GATEWAY=off)")
+        return bot
+    services.health.report_chat("discord", "connecting")
     task = bot.loop.create_task(bot.connect(), name="discord-gateway")
     task.add_done_callback(_gateway_ended)
     bot.gateway_task = task  # type: ignore[attr-defined]
