@@ -287,3 +287,67 @@ async def test_a_server_can_belong_to_its_own_workspace(
     await deliver(bot, payload)
     assert [m.title for m in await services.meetings.list("community")] == ["Sync"]
     assert await services.meetings.list(services.settings.workspace) == []
+
+
+async def test_every_golive_and_platforms_action_of_the_grammar_is_offered(
+    bot, fake: FakeDiscord, world
+):
+    commands = {c["name"]: c for c in fake.commands[world.guild]}
+    golive = {o["name"]: o for o in commands["golive"]["options"]}
+    offered = {c["value"] for c in golive["action"]["choices"]}
+    assert {"edit", "cancel", "moderation"} <= offered
+    assert golive["chat"]["type"] == 5 and golive["details"]["type"] == 3
+    platforms = {o["name"]: o for o in commands["platforms"]["options"]}
+    assert {"notify", "api-token", "help"} <= {c["value"] for c in platforms["action"]["choices"]}
+
+
+async def test_chat_edit_cancel_and_moderation_from_discord(
+    bot, fake: FakeDiscord, world: World, services: Services
+):
+    async def golive(**values) -> str:
+        payload = payloads.command(
+            fake, world.guild, world.channel, world.admin, "golive", **values
+        )
+        await deliver(bot, payload)
+        return final_text(answer(fake, payload))
+
+    await golive(title="Evening", platforms="youtube", at="2031-03-01 18:00 UTC", chat=True)
+    [stream] = await services.livestreams.list(services.settings.workspace)
+    assert stream.chat_relay
+
+    moved = await golive(action="edit", id=stream.id, at="2031-03-02 19:30 UTC")
+    assert "automatically at 2031-03-02 19:30 UTC" in moved, moved
+    stream = await services.livestreams.get(services.settings.workspace, stream.id)
+    assert stream.scheduled_start is not None
+    assert (stream.scheduled_start.day, stream.scheduled_start.hour) == (2, 19)
+    assert await golive(action="edit") == (
+        "Say which broadcast to edit (id: …, see /golive action: list)."
+    )
+
+    helped = await golive(action="moderation", details="help")
+    assert "YouTube: Delete message, Time out 5 min" in helped, helped
+    banned = await golive(action="moderation", details="rules banned scamcoin")
+    assert "scamcoin" in banned, banned
+
+    await golive(action="cancel", id=stream.id)
+    stream = await services.livestreams.get(services.settings.workspace, stream.id)
+    assert stream.status == "cancelled"
+
+
+async def test_notices_are_chosen_from_discord(bot, fake: FakeDiscord, world: World):
+    async def platforms(**values) -> str:
+        payload = payloads.command(
+            fake, world.guild, world.channel, world.admin, "platforms", **values
+        )
+        await deliver(bot, payload)
+        return final_text(answer(fake, payload))
+
+    before = await platforms(action="notify")
+    assert before.startswith("Connection notices you get in Discord: expired, broken, refresh;"), (
+        before
+    )
+    await platforms(action="notify", details="broken off")
+    shown = await platforms(action="notify")
+    assert shown.startswith("Connection notices you get in Discord: expired, refresh;"), shown
+    wrong = await platforms(action="notify", details="weather on")
+    assert wrong.startswith("Unknown notice 'weather'"), wrong

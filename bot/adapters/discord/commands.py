@@ -84,6 +84,11 @@ async def ready_platforms(responder: Responder, workspace: str, kind: Kind) -> l
     return ready
 
 
+GoliveAction = Literal[
+    "start", "stop", "status", "report", "edit", "cancel", "moderation", "list", "help"
+]
+
+
 def _choices(values: list[str]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=v, value=v) for v in values[:25]]
 
@@ -119,31 +124,42 @@ def register(tree: GoliveTree, responder: Responder) -> None:
 
     @tree.command(name="golive", description="Go live on several platforms at once")
     @app_commands.describe(
-        action="start, stop, status, report, list or help (leave empty to create)",
+        action=(
+            "start, stop, status, report, edit, cancel, moderation, list or help (empty: create)"
+        ),
         title="Broadcast title (up to 100 characters)",
         platforms="Comma-separated platforms, e.g. youtube,twitch",
         primary="The platform to highlight first",
         at="Start time, e.g. 2026-12-24 18:00 Europe/Berlin (empty: now)",
         record="Keep a recording where the platform can",
-        item_id="Broadcast ID for start, stop, status or report (empty: the latest)",
+        chat="Relay the platforms' live chat into a thread",
+        item_id="Broadcast ID for start, stop, status, report, edit or cancel (empty: the latest)",
+        details="For moderation: help, rules … (e.g. rules banned scamcoin) or nothing",
     )
     @app_commands.rename(item_id="id")
     async def golive(
         interaction: discord.Interaction,
-        action: Literal["start", "stop", "status", "report", "list", "help"] | None = None,
+        action: GoliveAction | None = None,
         title: app_commands.Range[str, 1, 100] | None = None,
         platforms: str | None = None,
         primary: str | None = None,
         at: str | None = None,
         record: bool = False,
+        chat: bool = False,
         item_id: app_commands.Range[str, 1, 64] | None = None,
+        details: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        options = CreateOptions(title, platforms, primary, at, None, record)
+        options = CreateOptions(title, platforms, primary, at, None, record, chat=chat)
         if action is None and not options.given() and not item_id:
             await open_form(interaction, "golive")
             return
         try:
-            text = action_text(action, item_id) if action else create_text("golive", options)
+            if action == "edit":
+                text = edit_text(item_id, options, "golive")
+            elif action:
+                text = action_text(action, item_id, details)
+            else:
+                text = create_text("golive", options)
         except CommandError as exc:
             await responder.run(interaction, "golive", None, error=exc.message)
             return
@@ -192,13 +208,15 @@ def register(tree: GoliveTree, responder: Responder) -> None:
 
     @tree.command(name="platforms", description="Platform connections and their status")
     @app_commands.describe(
-        action="list (default), connect or disconnect",
+        action="list (default), connect, disconnect, notify, api-token or help",
         platform="The platform to connect or disconnect",
-        details="For stream-key platforms: the stream URL and key",
+        details=(
+            "connect: stream URL and key · notify: expired off, channel #ops, dm · api-token: list"
+        ),
     )
     async def platforms_command(
         interaction: discord.Interaction,
-        action: Literal["list", "connect", "disconnect"] = "list",
+        action: Literal["list", "connect", "disconnect", "notify", "api-token", "help"] = "list",
         platform: str | None = None,
         details: str | None = None,
     ) -> None:

@@ -34,11 +34,12 @@ class CreateOptions:
     duration: int | None = None  # minutes, meetings only
     record: bool = False
     invite: str | None = None  # meetings only: mentions or names after "with"
+    chat: bool = False  # broadcasts only: relay the platforms' live chat
 
     def given(self) -> bool:
         return any(
             (self.title, self.platforms, self.primary, self.at, self.duration, self.invite)
-        ) or bool(self.record)
+        ) or bool(self.record or self.chat)
 
 
 def platform_list(value: str) -> str:
@@ -64,18 +65,24 @@ def create_text(kind: str, options: CreateOptions) -> str:
         parts.append(f"for {options.duration}m")
     if options.record:
         parts.append("record")
+    if options.chat:
+        parts.append("chat")
     if options.invite:
         parts.append(f"with {' '.join(options.invite.split())}")
     return " ".join(parts)
 
 
-def action_text(action: str, item_id: str | None) -> str:
-    return f"{action} {item_id.strip()}" if item_id and item_id.strip() else action
+def action_text(action: str, item_id: str | None, details: str | None = None) -> str:
+    """``action [details] [id]``: what follows the action word in the grammar, e.g.
+    ``moderation rules banned scamcoin`` or ``notify channel <#123>``."""
+    parts = [action, *(p.strip() for p in (details, item_id) if p and p.strip())]
+    return " ".join(parts)
 
 
-def edit_text(item_id: str | None, options: CreateOptions) -> str:
+def edit_text(item_id: str | None, options: CreateOptions, kind: str = "meet") -> str:
     if not item_id:
-        raise CommandError("Say which meeting to edit (id: …, see /meet action: list).")
+        what = "meeting" if kind == "meet" else "broadcast"
+        raise CommandError(f"Say which {what} to edit (id: …, see /{kind} action: list).")
     parts = ["edit", item_id.strip()]
     if options.title:
         parts.append(quote(options.title))
