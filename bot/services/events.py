@@ -2,8 +2,10 @@
 
 Discord servers list upcoming events in their own calendar; golive adds one (external, the
 location being the primary platform's link) to every server holding a copy of the item's
-announcement, and keeps it in step: an edit moves it, a cancel removes it. The event id is
-stored per server (``chat_events``), so a restart or another process edits the same event.
+announcement, and keeps it in step: an edit moves it, a cancel removes it, going live marks
+it active (and keeps its end ahead while the broadcast runs, as Discord completes an external
+event by itself at its scheduled end), and the end of the broadcast completes it. The event id
+is stored per server (``chat_events``), so a restart or another process edits the same event.
 
 A chat adapter registers a :class:`Calendar`. A server that refuses (the bot lacks the
 permission) keeps the announcement; the caller gets one sentence per such server, for the
@@ -13,14 +15,15 @@ admin who made the change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, select
 
 from bot.views import Announcement
-from storage.models import ChatEvent
+from storage.models import ChatEvent, Livestream
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 
 #: how long a broadcast's event lasts when nothing says (external events need an end)
 BROADCAST_LENGTH = timedelta(hours=1)
+#: while a broadcast is live its event's end is kept at least this far ahead (Discord ends an
+#: external event by itself at its scheduled end), checked every EXTEND_EVERY
+LIVE_AHEAD = timedelta(hours=1)
+EXTEND_EVERY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,14 @@ class Calendar(Protocol):
 
     async def remove(self, scope: str, event_id: str) -> None: ...
 
+    async def going(self, scope: str, event_id: str, end: datetime) -> None:
+        """The item is on now, until at least ``end``: mark the event active and move its end."""
+        ...
+
+    async def over(self, scope: str, event_id: str) -> None:
+        """The item is over: mark the event completed."""
+        ...
+
 
 def details_of(post: Announcement, start: datetime, end: datetime) -> EventDetails | None:
     """Name, description, time and location (the primary link, else the watch page)."""
@@ -77,6 +92,7 @@ class EventService:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.calendars: dict[str, Calendar] = {}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def register(self, calendar: Calendar) -> None:
         self.calendars[calendar.chat] = calendar
@@ -175,3 +191,44 @@ class EventService:
                 delete(ChatEvent).where(ChatEvent.item_kind == kind, ChatEvent.item_id == item_id)
             )
         return removed
+
+    async def follow(self, kind: str, item_id: str, status: str) -> int:
+        """After a start or stop: the item's events become active (``live``) or completed
+        (``ended``); returns how many servers were told. Never raises: a broadcast stays live
+        or ends whatever Discord answers."""
+        if status not in ("live", "ended"):
+            return 0
+        end = self.clock() + LIVE_AHEAD
+        told = 0
+        for (chat, scope), event_id in (await self._stored(kind, item_id)).items():
+            calendar = self.calendars.get(chat)
+            if calendar is None:
+                continue
+            try:
+                if status == "live":
+                    await calendar.going(scope, event_id, end)
+                else:
+                    await calendar.over(scope, event_id)
+            except Exception:
+                log.exception(
+                    "could not mark the event of %s %s in %s %s", kind, item_id, chat, scope
+                )
+                continue
+            told += 1
+        return told
+
+    async def extend_live(self) -> int:
+        """Keep the events of every live broadcast from ending before it does (the leader runs
+        this every EXTEND_EVERY); returns how many broadcasts have events."""
+        async with self.services.db.sessions() as session:
+            live = (
+                await session.scalars(
+                    select(ChatEvent.item_id)
+                    .join(Livestream, Livestream.id == ChatEvent.item_id)
+                    .where(ChatEvent.item_kind == "broadcast", Livestream.status == "live")
+                    .distinct()
+                )
+            ).all()
+        for item_id in live:
+            await self.follow("broadcast", item_id, "live")
+        return len(live)

@@ -324,6 +324,7 @@ class LivestreamService:
         async with self.services.db.transaction() as session:
             await session.merge(stream)
         await self.services.chat.changed(workspace, stream)
+        await self.services.events.follow("broadcast", stream.id, stream.status)
         return stream, list(outcomes)
 
     async def start(

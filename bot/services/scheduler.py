@@ -198,12 +198,14 @@ class Scheduler:
         interval, in the leader only (so several processes do not sample, notify or relay
         twice)."""
         from bot.services.analytics import sample_interval
+        from bot.services.events import EXTEND_EVERY
 
         services = self.services
         due = {
             "viewer samples": (sample_interval(services), services.analytics.sample_live),
             "connection health": (services.health.interval(), services.health.check_all),
             "live chat": (0.0, services.chat.reconcile),  # every check: chat follows the leader
+            "event ends": (EXTEND_EVERY.total_seconds(), services.events.extend_live),
         }
         now = time.monotonic()
         for name, (interval, work) in due.items():

@@ -2,15 +2,16 @@
 
 Modelled on discord/discord-api-docs resources/guild-scheduled-event.mdx: create (POST) with
 ``name`` 1-100, ``description`` up to 1000, ``privacy_level`` 2 (GUILD_ONLY, the only value),
-``scheduled_start_time`` ISO8601 and not in the past, ``entity_type`` 1-3; an EXTERNAL (3) event
-has no ``channel_id`` and requires ``entity_metadata.location`` (1-100) and a
-``scheduled_end_time`` after the start. Modify (PATCH) takes the same fields, all optional, plus
-``status``: SCHEDULED (1) may become ACTIVE (2) or CANCELED (4), ACTIVE may become COMPLETED
-(3), nothing else. Delete answers 204. Every route needs the bot's MANAGE_EVENTS permission
-(1 << 33) in the guild, else 403 with code 50013 "Missing Permissions"; an unknown event is 404
-with code 10070 "Unknown Guild Scheduled Event". Form errors are the 400 with code 50035
-"Invalid Form Body" and the nested ``errors`` tree.
-"""
+``scheduled_start_time`` ISO8601 and not in the past, ``entity_type`` 1-3; an EXTERNAL (3)
+event has no ``channel_id`` and requires ``entity_metadata.location`` (1-100) and a
+``scheduled_end_time`` after the start. Modify (PATCH) takes the same fields, all optional,
+plus ``status``: SCHEDULED (1) may become ACTIVE (2) or CANCELED (4), ACTIVE may become
+COMPLETED (3), nothing else; Discord itself makes an external event ACTIVE at its start and
+COMPLETED at its end (:meth:`ScheduledEvents.automate`). Get (GET one) returns the event.
+Delete answers 204. Every route needs the bot's MANAGE_EVENTS permission (1 << 33) in the
+guild, else 403 with code 50013 "Missing Permissions"; an unknown event is 404 with code 10070
+"Unknown Guild Scheduled Event". Form errors are the 400 with code 50035 "Invalid Form Body"
+and the nested ``errors`` tree."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class ScheduledEvents:
         path = f"{base}/guilds/{{guild}}/scheduled-events"
         router.add_post(path, self.create)
         router.add_get(path, self.list)
+        router.add_get(f"{path}/{{event}}", self.get)
         router.add_patch(f"{path}/{{event}}", self.modify)
         router.add_delete(f"{path}/{{event}}", self.delete)
 
@@ -59,7 +61,23 @@ class ScheduledEvents:
 
     # -- checks ----------------------------------------------------------------------------
 
+    def automate(self, now: datetime | None = None) -> None:
+        """What Discord does by itself: an external event becomes ACTIVE at its scheduled
+        start and COMPLETED at its scheduled end (guild-scheduled-event.mdx, "Status Update
+        Automation"). Applied before every request, as time passes."""
+        now = now or datetime.now(UTC)
+        for event in self.events.values():
+            if event["entity_type"] != EXTERNAL:
+                continue
+            start = _time(event["scheduled_start_time"])
+            end = _time(event.get("scheduled_end_time"))
+            if event["status"] == 1 and start is not None and start <= now:
+                event["status"] = 2
+            if event["status"] == 2 and end is not None and end <= now:
+                event["status"] = 3
+
     def _guard(self, request: web.Request) -> tuple[int, web.Response | None]:
+        self.automate()
         guild_id = int(request.match_info["guild"])
         if guild_id not in self.fake.guilds:
             return guild_id, error(404, 10004, "Unknown Guild")
@@ -169,6 +187,15 @@ class ScheduledEvents:
         if event is None or event["guild_id"] != str(guild_id):
             return None
         return event
+
+    async def get(self, request: web.Request) -> web.Response:
+        guild_id, bad = self._guard(request)
+        if bad is not None:
+            return bad
+        event = self._event(request, guild_id)
+        if event is None:
+            return error(404, 10070, "Unknown Guild Scheduled Event")
+        return as_json(event)
 
     async def modify(self, request: web.Request) -> web.Response:
         guild_id, bad = self._guard(request)

@@ -148,3 +148,69 @@ async def test_the_fake_rejects_what_discord_rejects(bot, fake: FakeDiscord, wor
     await bot.http.delete_scheduled_event(world.guild, int(made["id"]))
     with pytest.raises(discord.NotFound):
         await bot.http.delete_scheduled_event(world.guild, int(made["id"]))
+
+
+async def test_going_live_early_makes_the_event_active_and_the_end_completes_it(
+    scheduled: Services, fake: FakeDiscord, world: World
+) -> None:
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
+    await run(scheduled, WHO, "golive", f'"Early bird" on youtube at {at(later)}')
+    [stream] = await scheduled.livestreams.list("w")
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    assert event["status"] == 1
+
+    started = await run(scheduled, WHO, "golive", f"start {stream.id}")
+    assert started.ok, started.private
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    assert event["status"] == 2  # ACTIVE although its time has not come
+    assert ("GET", f"/guilds/{world.guild}/scheduled-events/{event['id']}", 200) in fake.calls
+
+    stopped = await run(scheduled, WHO, "golive", f"stop {stream.id}")
+    assert stopped.ok, stopped.private
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    assert event["status"] == 3  # COMPLETED: listed as over in the server
+
+
+async def test_a_long_broadcast_keeps_its_event_open_until_it_ends(
+    scheduled: Services, fake: FakeDiscord, world: World
+) -> None:
+    now = datetime.now(UTC)
+    soon = (now + timedelta(minutes=3)).replace(second=0, microsecond=0)
+    await run(scheduled, WHO, "golive", f'"Marathon" on youtube at {at(soon)}')
+    await run(scheduled, WHO, "golive", '"Short one" on youtube')
+    marathon, short = sorted(
+        await scheduled.livestreams.list("w"), key=lambda s: s.title != "Marathon"
+    )
+    await run(scheduled, WHO, "golive", f"start {marathon.id}")
+    await run(scheduled, WHO, "golive", f"start {short.id}")  # live, but it has no event
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    first_end = parsed(event["scheduled_end_time"])
+    assert event["status"] == 2 and first_end >= now + timedelta(minutes=59)
+
+    # 50 minutes in, the leader's routine moves the end an hour ahead of then; at 90 minutes,
+    # past the first end, Discord has not completed the event
+    scheduled.events.clock = lambda: now + timedelta(minutes=50)
+    assert await scheduled.events.extend_live() == 1  # the one live broadcast with an event
+    fake.scheduled_events.automate(now + timedelta(minutes=90))
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    assert event["status"] == 2
+    assert parsed(event["scheduled_end_time"]) >= now + timedelta(minutes=110)
+    # past the moved end as well, Discord completes it by itself (the fake models that)
+    fake.scheduled_events.automate(now + timedelta(minutes=111))
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    assert event["status"] == 3
+
+
+async def test_an_event_discord_already_completed_is_left_as_it_is(
+    scheduled: Services, fake: FakeDiscord, world: World
+) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
+    await run(scheduled, WHO, "golive", f'"Overran" on youtube at {at(soon)}')
+    [stream] = await scheduled.livestreams.list("w")
+    await run(scheduled, WHO, "golive", f"start {stream.id}")
+    fake.scheduled_events.automate(datetime.now(UTC) + timedelta(days=2))  # its end passed
+    (event,) = fake.scheduled_events.in_guild(world.guild)
+    assert event["status"] == 3
+    stopped = await run(scheduled, WHO, "golive", f"stop {stream.id}")
+    assert stopped.ok, stopped.private  # no invalid status change was sent, nothing failed
+    assert not [c for c in fake.calls if c[0] == "PATCH" and c[2] != 200]

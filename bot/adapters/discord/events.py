@@ -1,12 +1,15 @@
 """Discord's side of scheduling: guild scheduled events, the "Remind me" button, reminder DMs.
 
-Guild scheduled events follow discord/discord-api-docs resources/guild-scheduled-event.mdx:
-an EXTERNAL event (``entity_type`` 3) has no channel, needs ``entity_metadata.location``
-(at most 100 characters: golive puts the primary platform's link there) and a
-``scheduled_end_time``; ``privacy_level`` is 2 (GUILD_ONLY); PATCH moves it and DELETE
-removes it. All of them need the bot's Manage Events permission; without it Discord answers
-403 (code 50013) and golive says so to the admin, once per change, while the announcement
-itself is posted as usual.
+Guild scheduled events follow discord/discord-api-docs resources/guild-scheduled-event.mdx: an
+EXTERNAL event (``entity_type`` 3) has no channel, needs ``entity_metadata.location`` (at most
+100 characters: golive puts the primary platform's link there) and a ``scheduled_end_time``;
+``privacy_level`` is 2 (GUILD_ONLY); PATCH moves it and DELETE removes it. Discord itself makes
+an external event ACTIVE at its scheduled start and COMPLETED at its scheduled end ("Guild
+Scheduled Event Status Update Automation"), so golive reads the status (GET) before changing
+it: a broadcast that starts early makes it ACTIVE, one that runs long moves its end, and the
+end of the broadcast makes it COMPLETED. All of them need the bot's Manage Events permission;
+without it Discord answers 403 (code 50013) and golive says so to the admin, once per change,
+while the announcement itself is posted as usual.
 
 Private reminders open a DM channel (``POST /users/@me/channels``) and post in it.
 """
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 EXTERNAL = 3
 GUILD_ONLY = 2
+#: event statuses; Discord allows SCHEDULED -> ACTIVE | CANCELED and ACTIVE -> COMPLETED only
+SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
 #: custom_id prefix of the "Remind me" button: ``golive_remind:{kind}:{item id}``
 REMIND = "golive_remind"
 MISSING_PERMISSIONS = 50013
@@ -86,6 +91,36 @@ class DiscordCalendar:
             await self.client.http.delete_scheduled_event(int(scope), int(event_id))
         except discord.NotFound:
             log.info("event %s was already removed in Discord", event_id)
+
+    async def _event(self, scope: str, event_id: str) -> dict | None:
+        """The event as it is now (Discord changes its status by itself at the scheduled
+        times), or None when it was removed in Discord."""
+        try:
+            return await self.client.http.get_scheduled_event(int(scope), int(event_id), False)
+        except discord.NotFound:
+            log.info("event %s was removed in Discord", event_id)
+            return None
+
+    async def going(self, scope: str, event_id: str, end: datetime) -> None:
+        event = await self._event(scope, event_id)
+        if event is None or int(event["status"]) not in (SCHEDULED, ACTIVE):
+            return  # COMPLETED or CANCELED can no longer change
+        change: dict[str, object] = {}
+        planned = event.get("scheduled_end_time")
+        if planned is None or datetime.fromisoformat(planned) < end:
+            change["scheduled_end_time"] = _iso(end)  # never earlier than planned
+        if int(event["status"]) == SCHEDULED:  # started before its time
+            change["status"] = ACTIVE
+        if change:
+            await self.client.http.edit_scheduled_event(int(scope), int(event_id), **change)
+
+    async def over(self, scope: str, event_id: str) -> None:
+        event = await self._event(scope, event_id)
+        status = None if event is None else int(event["status"])
+        if status == ACTIVE:
+            await self.client.http.edit_scheduled_event(int(scope), int(event_id), status=COMPLETED)
+        elif status == SCHEDULED:  # it never became active: nothing is coming any more
+            await self.client.http.edit_scheduled_event(int(scope), int(event_id), status=CANCELED)
 
 
 class DiscordReminders:
