@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     relay_grace: str = Field("10s", validation_alias=_env("GOLIVE_RELAY_GRACE"))
     #: the address encoders are given; default rtmp://<GOLIVE_PUBLIC_URL's host>:<port>/live
     relay_public_url: str | None = Field(None, validation_alias=_env("GOLIVE_RELAY_PUBLIC_URL"))
+    #: certificates (PEM) RTMPS destinations are checked against; default: certifi's bundle
+    relay_ca_file: str | None = Field(None, validation_alias=_env("GOLIVE_RELAY_CA_FILE"))
     #: a system ffmpeg to run instead of the one imageio-ffmpeg ships
     ffmpeg: str | None = Field(None, validation_alias=_env("GOLIVE_FFMPEG"))
 

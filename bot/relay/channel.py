@@ -60,9 +60,11 @@ class Channel:
         backoff: Backoff | None = None,
         stall_seconds: float = 5.0,
         on_reconnect: Callable[[str, Destination, int, str], None] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.stream_id = stream_id
         self._executable = executable
+        self._ca_file = ca_file
         self._grace = grace
         self._backoff = backoff
         self._stall = stall_seconds
@@ -173,6 +175,7 @@ class Channel:
                 backoff=self._backoff,
                 stall_seconds=self._stall,
                 on_reconnect=self._reconnected,
+                ca_file=self._ca_file,
             )
             self.outputs[destination.name] = output
             output.start()

@@ -7,6 +7,7 @@ libx264 and AAC), so a pip install is enough; a system ffmpeg can be used instea
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 
 class FfmpegMissing(ValueError):
@@ -27,3 +28,15 @@ def ffmpeg_path(configured: str | None = None) -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
         raise FfmpegMissing(f"no ffmpeg found ({exc}); set GOLIVE_FFMPEG") from None
+
+
+def ca_file_path(configured: str | None = None) -> str:
+    if configured:
+        if not Path(configured).is_file():
+            raise FfmpegMissing(
+                f"GOLIVE_RELAY_CA_FILE is set to {configured!r}, which is not a file"
+            )
+        return configured
+    import certifi
+
+    return certifi.where()

@@ -85,7 +85,12 @@ class Backoff:
         return base * random.uniform(0.9, 1.1)
 
 
-def ffmpeg_args(executable: str, url: str) -> list[str]:
+def ffmpeg_args(executable: str, url: str, ca_file: str | None = None) -> list[str]:
+    """The output process: FLV from golive on stdin, copied to ``url``. An ``rtmps://`` URL's
+    certificate is always checked against ``ca_file`` (older ffmpeg builds check nothing by
+    default, and a static build may not find the system's certificates): a stream key must
+    never go to whoever answers in the platform's name."""
+    tls = ["-tls_verify", "1", "-ca_file", ca_file] if ca_file and url.startswith("rtmps:") else []
     return [
         executable,
         "-hide_banner",
@@ -111,6 +116,7 @@ def ffmpeg_args(executable: str, url: str) -> list[str]:
         "flv",
         "-flvflags",
         "no_duration_filesize",
+        *tls,
         url,
     ]
 
@@ -127,9 +133,11 @@ class Output:
         backoff: Backoff | None = None,
         stall_seconds: float = 5.0,
         on_reconnect: Callable[[Destination, int, str], None] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.destination = destination
         self._executable = executable
+        self._ca_file = ca_file
         self._prelude = prelude
         self._backoff = backoff or Backoff()
         self._stall = stall_seconds
@@ -244,7 +252,7 @@ class Output:
         self._errors.clear()
         try:
             process = await asyncio.create_subprocess_exec(
-                *ffmpeg_args(self._executable, self.destination.url),
+                *ffmpeg_args(self._executable, self.destination.url, self._ca_file),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,

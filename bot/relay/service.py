@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.messages import display
 from bot.relay.channel import Channel, EncoderStatus
-from bot.relay.ffmpeg import ffmpeg_path
+from bot.relay.ffmpeg import ca_file_path, ffmpeg_path
 from bot.relay.outputs import Backoff, Destination, DestinationStatus
 from bot.relay.rtmp import RtmpServer, RtmpSession, Sink
 from storage.models import Livestream
@@ -70,12 +70,19 @@ class RelayService:
             self._executable = ffmpeg_path(self.services.settings.ffmpeg)
         return self._executable
 
+    @property
+    def ca_file(self) -> str:
+        """The certificates RTMPS destinations are checked against: ``GOLIVE_RELAY_CA_FILE``,
+        else the Mozilla bundle certifi ships (the one golive's HTTPS calls trust)."""
+        return ca_file_path(self.services.settings.relay_ca_file)
+
     async def start(self) -> None:
         """Listen for encoders (``golive serve``, and the console when a port is set)."""
         if not self.enabled or self.server is not None:
             return
         settings = self.services.settings
         _ = self.executable  # a missing ffmpeg is said at start-up, not at the first broadcast
+        _ = self.ca_file  # and so is a missing certificate file
         assert settings.relay_port is not None
         server = RtmpServer(settings.relay_host, settings.relay_port, self.accept)
         try:
@@ -143,6 +150,7 @@ class RelayService:
                 backoff=self.backoff,
                 stall_seconds=self.stall_seconds,
                 on_reconnect=self._reconnected,
+                ca_file=self.ca_file,
             )
             self.channels[stream_id] = channel
         return channel
