@@ -51,12 +51,12 @@ class OAuthFlow:
     def __repr__(self) -> str:
         return f"OAuthFlow(platform={self.provider.name!r})"
 
-    def _client(self, redirect_uri: str | None = None) -> AsyncOAuth2Client:
+    def _client(self, redirect_uri: str | None = None, *, scoped: bool = True) -> AsyncOAuth2Client:
         secret = self.config.client_secret.get_secret_value() if self.config.client_secret else None
         client = AsyncOAuth2Client(
             client_id=self.config.client_id,
             client_secret=secret,
-            scope=" ".join(self.provider.scopes_for(self.config)) or None,
+            scope=(" ".join(self.provider.scopes_for(self.config)) or None) if scoped else None,
             redirect_uri=redirect_uri,
             code_challenge_method="S256",
             token_endpoint_auth_method="client_secret_post" if secret else "none",
@@ -98,7 +98,10 @@ class OAuthFlow:
     async def refresh(self, credentials: Credentials) -> Credentials:
         if credentials.refresh_token is None:
             raise AuthExpired(self.provider.name, "no refresh token is stored; reconnect")
-        async with self._client() as client:
+        # No scope on refresh (RFC 6749 §6: the scopes granted stay): asking for scopes a newer
+        # golive needs would make the platform refuse a grant made before, and the connection
+        # would be lost instead of lacking one feature until the admin reconnects.
+        async with self._client(scoped=False) as client:
             try:
                 token = await client.refresh_token(
                     self.config.endpoints.token_url,

@@ -162,7 +162,12 @@ class Twitch(Provider):
         message = str(message or code or f"HTTP {status} {response.reason_phrase}".strip())
         kind: type[PlatformError] | None = None
         retry_after = None
-        if status == 401:
+        if status == 401 and message.lower().startswith("missing scope"):
+            # the token is fine but was granted without this permission (a connection made
+            # before golive asked for it): refreshing cannot help, reconnecting does
+            kind = InvalidRequest
+            message = f"{message}; reconnect Twitch (/platforms connect twitch) to grant it"
+        elif status == 401:
             kind = AuthExpired
         elif status == 429:
             kind = RateLimited

@@ -182,6 +182,9 @@ async def test_without_the_moderation_scopes_twitch_refuses(env: Env) -> None:
         service.remember([line])
         said = await service.act("W", line.id, "ban", actor="a", actor_name="@a", role="admin")
         assert said.startswith("Ban on Twitch failed:")
+        assert "Missing scope: moderator:manage:banned_users" in said
+        assert "reconnect Twitch (/platforms connect twitch)" in said
+        assert env.emulator.oauth.grants["refresh_token"] == 0  # a refresh cannot add a scope
         assert env.emulator.chat.moderation.received[0][:2] == ("POST", "/helix/moderation/bans")
         assert env.emulator.chat.moderation.active_ban(handle.remote_id, "9004") is None
     finally:

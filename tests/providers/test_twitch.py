@@ -445,3 +445,21 @@ async def test_scopes_are_enforced(raw: httpx.AsyncClient, emulator: TwitchEmula
     key = await raw.get("streams/key", params={"broadcaster_id": me}, headers=auth)
     assert key.status_code == 401
     assert key.json()["message"] == "Missing scope: channel:read:stream_key"
+
+
+async def test_a_grant_older_than_the_moderation_scopes_still_refreshes(
+    config: PlatformConfig, emulator: TwitchEmulator
+) -> None:
+    """A connection made before golive asked for the moderation scopes keeps working: the
+    refresh asks for no scope (RFC 6749 section 6), so Twitch renews what was granted."""
+    older = [s for s in Twitch.scopes if not s.startswith("moderator:")]
+    assert len(older) < len(Twitch.scopes)
+    minted = emulator.oauth.issue_tokens(emulator.client_id, older)
+    credentials = Credentials(
+        access_token=SecretStr(minted["access_token"]),
+        refresh_token=SecretStr(minted["refresh_token"]),
+        scopes=tuple(older),
+    )
+    fresh = await OAuthFlow(Twitch, config).refresh(credentials)
+    assert fresh.access_token is not None
+    assert set(fresh.scopes) == set(older)
