@@ -41,6 +41,9 @@ async def pair(tmp_path: Path) -> AsyncIterator[tuple[Services, Services]]:
         services.scheduler.lock_retry = 0.1
     emulators, first.sandbox = first.sandbox, emulators_of(first)
     try:
+        await first.scheduler.start()  # the first to start leads
+        await until(lambda: first.scheduler.leader)
+        await second.scheduler.start()
         yield first, second
     finally:
         for services in (second, first):
@@ -78,9 +81,6 @@ async def test_only_the_leader_runs_chat_and_the_next_leader_takes_over(
     pair: tuple[Services, Services],
 ) -> None:
     leader, other = pair
-    await leader.scheduler.start()
-    await until(lambda: leader.scheduler.leader)
-    await other.scheduler.start()
     me = Requester(leader.settings.workspace, "console")
 
     # created and started through the process that does not lead
@@ -114,9 +114,6 @@ async def test_a_stop_in_another_process_ends_the_leaders_chat(
     pair: tuple[Services, Services],
 ) -> None:
     leader, other = pair
-    await leader.scheduler.start()
-    await until(lambda: leader.scheduler.leader)
-    await other.scheduler.start()
     me = Requester(leader.settings.workspace, "console")
 
     await run(leader, me, "golive", '"Ends elsewhere" on youtube chat')
