@@ -97,7 +97,10 @@ class InstagramCollector:
                 raise  # a missing permission or a bad request: the runner stops and says so
             # a live that ended: its comments cannot be read any more
             return Page([], cursor, 0.0, ended=True)
-        found.reverse()  # pages come newest first; every chat is relayed oldest first
+        # every chat is relayed oldest first: pages come newest first as far as is known, and
+        # the stable sort by time (whole seconds) keeps that order only among equal times
+        found.reverse()
+        found.sort(key=lambda line: line.sent_at)
         top = max((line.sent_at for line in found), default=newest)
         stamp = top.strftime("%Y-%m-%dT%H:%M:%S%z") if top else ""
         return Page(
