@@ -64,6 +64,10 @@ async def _serve(settings: Settings) -> int:
     services = await Services.start(settings)
     for notice in services.notices:
         logging.getLogger("golive").warning(notice)
+    # The scheduler runs from the start, so chat belongs to its leader from the first command
+    # on; the leader resumes live chat once both chats can be posted to (ready below).
+    services.chat.ready = False
+    await services.scheduler.start()
     slack = socket = None
     if settings.slack_bot_token or settings.slack_client_id:
         from bot.adapters.slack.app import SlackAdapter
@@ -87,9 +91,7 @@ async def _serve(settings: Settings) -> int:
         "listening on port %s (%s)", settings.port, settings.public_url
     )
     bot = await _start_discord(services)
-    # Jobs and live chat run once both chats are ready to be posted to: the scheduler's leader
-    # resumes the chat of broadcasts still live, from the stored cursors.
-    await services.scheduler.start()
+    services.chat.ready = True
     try:
         await asyncio.Event().wait()
     finally:

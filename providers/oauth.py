@@ -98,14 +98,18 @@ class OAuthFlow:
     async def refresh(self, credentials: Credentials) -> Credentials:
         if credentials.refresh_token is None:
             raise AuthExpired(self.provider.name, "no refresh token is stored; reconnect")
-        # No scope on refresh (RFC 6749 §6: the scopes granted stay): asking for scopes a newer
-        # golive needs would make the platform refuse a grant made before, and the connection
-        # would be lost instead of lacking one feature until the admin reconnects.
+        # The refresh asks for what was granted, never for what this golive would ask today
+        # (RFC 6749 §6: no more than the original grant): a connection made before golive
+        # needed another scope must keep working, lacking only that feature until the admin
+        # reconnects. Microsoft's identity platform wants a scope on refresh, so the granted
+        # ones are sent; with none stored, none is asked for (the grant's own stay).
+        granted = {"scope": " ".join(credentials.scopes)} if credentials.scopes else {}
         async with self._client(scoped=False) as client:
             try:
                 token = await client.refresh_token(
                     self.config.endpoints.token_url,
                     refresh_token=credentials.refresh_token.get_secret_value(),
+                    **granted,
                 )
             except OAuthError as exc:
                 raise AuthExpired(self.provider.name, _oauth_message(exc), code=exc.error) from exc

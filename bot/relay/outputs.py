@@ -90,7 +90,11 @@ def ffmpeg_args(executable: str, url: str, ca_file: str | None = None) -> list[s
     certificate is always checked against ``ca_file`` (older ffmpeg builds check nothing by
     default, and a static build may not find the system's certificates): a stream key must
     never go to whoever answers in the platform's name."""
-    tls = ["-tls_verify", "1", "-ca_file", ca_file] if ca_file and url.startswith("rtmps:") else []
+    tls = (
+        ["-tls_verify", "1", "-ca_file", ca_file]
+        if ca_file and url.lower().startswith("rtmps:")
+        else []
+    )
     return [
         executable,
         "-hide_banner",

@@ -128,6 +128,9 @@ class ChatService:
         self.platforms: dict[str, list[str]] = {}
         self._collectors: dict[str, list[Any]] = {}
         self._tried: dict[str, set[str]] = {}
+        #: False in ``golive serve`` until both chats' relay targets are registered, so chat
+        #: resumed by the leader opens its threads in Slack and in Discord
+        self.ready = True
         #: posts per thread, for status displays and tests
         self.posts: Counter[Thread] = Counter()
         self._lock = asyncio.Lock()
@@ -169,7 +172,11 @@ class ChatService:
         async with self._lock:
             if self.collection.running(stream_id):
                 return self.platforms.get(stream_id, [])
+            if not self.owner or not self.ready:  # the leader runs it, once it is ready
+                return []
             stream = await self.services.livestreams.get(workspace, stream_id)
+            if stream.status != "live" or not stream.chat_relay:  # stopped meanwhile
+                return []
             copies = await self.services.announcements.open_threads_of(
                 workspace, "broadcast", stream.id, f"{stream.title} · live chat"[:100]
             )
@@ -207,7 +214,7 @@ class ChatService:
     async def _follow_platforms(self, workspace: str, stream_id: str) -> list[str]:
         """A running broadcast's platforms that went live since: collect them too."""
         async with self._lock:
-            if not self.collection.running(stream_id):
+            if not self.collection.running(stream_id) or not self.owner:
                 return []
             stream = await self.services.livestreams.get(workspace, stream_id)
             added = await self._new_collectors(workspace, stream)
@@ -257,39 +264,45 @@ class ChatService:
 
         The process that runs chat is the scheduler's leader (or the only process, when no
         scheduler runs here, as in the console), so several ``golive serve`` processes on one
-        database never collect and relay a broadcast twice. The leader calls this on every
-        leadership check: it begins the chat of broadcasts that went live anywhere (after a
-        restart, from the cursors stored with their last page), adds platforms that went
-        live later, and ends the chat of broadcasts stopped by another process. A process that
-        is not (or no longer) the leader ends all of its chat: the leader resumes it."""
+        database never collect and relay a broadcast twice. The scheduler calls this on every
+        leadership check. In the leader it begins the chat of broadcasts that went live anywhere
+        (after a restart, from the cursors stored with their last page), adds platforms that
+        went live later, follows rule changes made through other processes, and ends the chat
+        of broadcasts stopped elsewhere. In any other process it ends whatever chat still runs
+        there: the leader resumes it."""
+        if not self.ready:
+            return []
         if not self.owner:
             for stream_id in list(self.platforms):
                 await self.end(stream_id)
             return []
-        async with self.services.db.sessions() as session:
-            rows = (
-                await session.execute(
-                    select(Livestream.workspace, Livestream.id).where(
-                        Livestream.status == "live", Livestream.chat_relay.is_(True)
-                    )
-                )
-            ).all()
-        live = {stream_id for _, stream_id in rows}
-        for stream_id in list(self.platforms):
-            if stream_id not in live:
-                await self.end(stream_id)
+        rows = await self._live_with_chat()
+        gone = set(self.platforms) - {stream_id for _, stream_id in rows}
+        if gone:  # read again: a start in this process may have landed since the first read
+            gone -= {stream_id for _, stream_id in await self._live_with_chat()}
+        for stream_id in gone:
+            await self.end(stream_id)
+        for workspace in {workspace for workspace, _ in rows}:
+            self.pipeline.set_rules(workspace, await load_rules(self.services.db, workspace))
         begun = []
         for workspace, stream_id in rows:
             try:
                 if self.running(stream_id):
                     await self._follow_platforms(workspace, stream_id)
-                    continue
-                await self.begin(workspace, stream_id)
+                elif await self.begin(workspace, stream_id):
+                    begun.append(stream_id)
             except Exception:
                 log.exception("live chat of %s could not be followed", stream_id)
-                continue
-            begun.append(stream_id)
         return begun
+
+    async def _live_with_chat(self) -> list[tuple[str, str]]:
+        async with self.services.db.sessions() as session:
+            rows = await session.execute(
+                select(Livestream.workspace, Livestream.id).where(
+                    Livestream.status == "live", Livestream.chat_relay.is_(True)
+                )
+            )
+            return [(workspace, stream_id) for workspace, stream_id in rows]
 
     @property
     def owner(self) -> bool:
@@ -332,6 +345,8 @@ class ChatService:
         platforms: Sequence[str] = self.platforms.get(stream.id, ())
         if self.running(stream.id):
             state = f"{len(platforms)} platform{'s' * (len(platforms) != 1)}"
+        elif stream.status == "live" and not self.owner:
+            state = "run by the scheduler leader process"
         elif stream.status == "live":
             state = "not running"
         else:

@@ -54,6 +54,13 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "scheduled_jobs"
 #: the advisory lock every golive process on one database competes for ("golive" in ASCII)
 LOCK_KEY = 0x676F6C697665
+#: whether this session holds the advisory lock: pg_locks keeps a bigint key's high half in
+#: classid and its low half in objid (objsubid 1)
+HOLDS_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND objsubid = 1"
+    " AND ((classid::bigint << 32) | objid::bigint) = :key)"
+)
 ACTOR = "scheduler"
 
 #: the scheduler of this process, which job functions reach (jobs are stored by reference)
@@ -184,11 +191,14 @@ class Scheduler:
                     self.leader = False
                     self._store().pause()
                     log.warning("scheduler: lost the database lock; another process takes over")
-                    await self.services.chat.reconcile()  # hand the chat to the new leader
+                    for routine in list(self._routine_tasks):  # none may go on leading
+                        routine.cancel()
                 elif self.leader:
                     self._store().wakeup()  # see jobs other processes added or moved
                 if self.leader:
                     self._routines()
+                elif self.services.chat.platforms:
+                    await self.services.chat.reconcile()  # not leading: hand its chat over
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("scheduler: leadership check failed")
             await asyncio.sleep(self.lock_retry)
@@ -248,10 +258,18 @@ class Scheduler:
         if self._lock is None:
             return not self.postgres
         try:
-            await self._lock.execute(text("SELECT 1"))
-            await self._lock.commit()
+            # a half-open connection must not keep this process leading beside the next one,
+            # and neither may a session the driver silently replaced (its lock went with the
+            # old one): ask PostgreSQL whether this very session holds the lock
+            async with asyncio.timeout(max(self.lock_retry, 5.0)):
+                held = await self._lock.scalar(HOLDS_LOCK, {"key": LOCK_KEY})
+                await self._lock.commit()
         except Exception:
             log.exception("scheduler: the lock connection failed")
+            await self._resign()
+            return False
+        if not held:
+            log.warning("scheduler: this session no longer holds the lock")
             await self._resign()
             return False
         return True

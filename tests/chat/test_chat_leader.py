@@ -9,13 +9,16 @@ processes would share the platforms).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.handlers import Requester, run
 from bot.services.context import Services
+from bot.services.scheduler import LOCK_KEY
 from providers.http import make_client
 from storage.db import Database
 from tests.chat.helpers import until
@@ -92,6 +95,11 @@ async def test_only_the_leader_runs_chat_and_the_next_leader_takes_over(
     await until(lambda: leader.chat.running(stream.id))
     assert not other.chat.running(stream.id)
     assert not other.scheduler.leader
+    status = await run(other, me, "golive", f"status {stream.id}")
+    assert any(
+        isinstance(p, str) and p.startswith("chat relay: run by the scheduler leader process")
+        for p in status.posts
+    ), status.posts
 
     chat = leader.sandbox.emulators["youtube"].chat  # type: ignore[attr-defined]
     video = await youtube_id(leader, stream.id)
@@ -126,3 +134,64 @@ async def test_a_stop_in_another_process_ends_the_leaders_chat(
     await until(lambda: not leader.chat.running(stream.id))
     status = await run(other, me, "golive", f"status {stream.id}")
     assert any(p.startswith("chat relay: stopped") for p in status.posts if isinstance(p, str))
+
+
+async def test_a_leader_that_loses_its_lock_hands_chat_over(
+    pair: tuple[Services, Services],
+) -> None:
+    leader, other = pair
+    me = Requester(leader.settings.workspace, "console")
+    await run(leader, me, "golive", '"Handover" on youtube chat')
+    [stream] = await leader.livestreams.list(me.workspace)
+    await run(leader, me, "golive", f"start {stream.id}")
+    assert leader.chat.running(stream.id)
+
+    # the lock's session ends under the leader (a database failover, a killed backend): it
+    # stops leading and ends its chat; the other process takes the lock and the chat
+    async with other.db.transaction() as session:
+        killed = await session.scalar(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND granted AND ((classid::bigint << 32) | objid::bigint) = :key"
+            ),
+            {"key": LOCK_KEY},
+        )
+    assert killed
+    await until(lambda: not leader.scheduler.leader)
+    await until(lambda: not leader.chat.running(stream.id))
+    await until(lambda: other.scheduler.leader and other.chat.running(stream.id))
+    assert not leader.chat.running(stream.id)  # never both
+
+
+async def test_rules_changed_through_another_process_reach_the_leaders_chat(
+    pair: tuple[Services, Services],
+) -> None:
+    leader, other = pair
+    me = Requester(leader.settings.workspace, "console")
+    await run(leader, me, "golive", '"Ruled" on youtube chat')
+    [stream] = await leader.livestreams.list(me.workspace)
+    await run(leader, me, "golive", f"start {stream.id}")
+    changed = await run(other, me, "golive", "moderation rules banned scamcoin")
+    assert changed.ok, changed.private
+
+    chat = leader.sandbox.emulators["youtube"].chat  # type: ignore[attr-defined]
+    video = await youtube_id(leader, stream.id)
+    await asyncio.sleep(0.3)  # a few of the leader's checks
+    chat.generate(video, 1, "buy scamcoin now")
+    chat.generate(video, 1, "hello")
+    await until(lambda: relayed(leader) == ["hello 0"])
+    history = await run(other, me, "golive", f"moderation {stream.id}")
+    assert "scamcoin" in " ".join(history.private), history.private
+
+
+async def test_a_replaced_lock_session_is_not_taken_for_the_lock(
+    pair: tuple[Services, Services],
+) -> None:
+    """The driver may reconnect a dropped session by itself; the new one holds no lock, so
+    the process must stop leading rather than run jobs and chat beside the next leader."""
+    leader, other = pair
+    lock = leader.scheduler._lock
+    assert lock is not None
+    await lock.invalidate()  # the next statement runs on a fresh session
+    await until(lambda: not leader.scheduler.leader)
+    await until(lambda: other.scheduler.leader)

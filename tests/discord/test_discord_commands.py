@@ -7,6 +7,7 @@ import json
 import logging
 
 from bot.adapters.discord.roles import REFUSAL
+from bot.chat.moderation import load_rules
 from bot.services.context import Services
 from tests.discord import payloads
 from tests.discord.conftest import World, deliver
@@ -328,6 +329,12 @@ async def test_chat_edit_cancel_and_moderation_from_discord(
     assert "YouTube: Delete message, Time out 5 min" in helped, helped
     banned = await golive(action="moderation", details="rules banned scamcoin")
     assert "scamcoin" in banned, banned
+    rules = await load_rules(services.db, services.settings.workspace)
+    assert "scamcoin" in rules.banned_words
+    both = await golive(action="moderation", id=stream.id, details="rules banned other")
+    assert both == "Give either id: or details: for moderation, not both."
+    rules = await load_rules(services.db, services.settings.workspace)
+    assert "other" not in rules.banned_words
 
     await golive(action="cancel", id=stream.id)
     stream = await services.livestreams.get(services.settings.workspace, stream.id)

@@ -155,7 +155,7 @@ async def start(services: Services) -> GoliveBot:
         return bot
     services.health.report_chat("discord", "connecting")
     task = bot.loop.create_task(bot.connect(), name="discord-gateway")
-    task.add_done_callback(_gateway_ended)
+    task.add_done_callback(lambda ended: _gateway_ended(services, ended))
     bot.gateway_task = task  # type: ignore[attr-defined]
     return bot
 
@@ -189,9 +189,15 @@ async def announce_in(services: Services, channel_id: int, *, remove: bool = Fal
     return Target(workspace, str(channel.get("name") or channel_id), changed)
 
 
-def _gateway_ended(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("the Discord gateway connection ended", exc_info=task.exception())
+def _gateway_ended(services: Services, task: asyncio.Task[None]) -> None:
+    """discord.py gave up (a fatal close such as a bad token or disallowed intents) or was
+    closed: say so in /healthz instead of "reconnecting" for ever."""
+    if task.cancelled() or task.exception() is None:
+        services.health.report_chat("discord", "closed")
+        return
+    failure = task.exception()
+    log.error("the Discord gateway connection ended", exc_info=failure)
+    services.health.report_chat("discord", f"stopped ({type(failure).__name__})")
 
 
 async def sync(services: Services) -> dict[int, str]:

@@ -73,10 +73,13 @@ def create_text(kind: str, options: CreateOptions) -> str:
 
 
 def action_text(action: str, item_id: str | None, details: str | None = None) -> str:
-    """``action [details] [id]``: what follows the action word in the grammar, e.g.
-    ``moderation rules banned scamcoin`` or ``notify channel <#123>``."""
-    parts = [action, *(p.strip() for p in (details, item_id) if p and p.strip())]
-    return " ".join(parts)
+    """``action id`` or ``action details`` (e.g. ``moderation rules banned scamcoin``): never
+    both, so an id can never end up inside a rule's value."""
+    item = item_id.strip() if item_id else ""
+    more = " ".join(details.split()) if details else ""
+    if item and more:
+        raise CommandError(f"Give either id: or details: for {action}, not both.")
+    return " ".join(part for part in (action, item or more) if part)
 
 
 def edit_text(item_id: str | None, options: CreateOptions, kind: str = "meet") -> str:
