@@ -205,7 +205,7 @@ class RetryPolicy:
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             return min(exc.retry_after, self.max_wait)
         backoff = wait_exponential_jitter(
-            initial=self.initial_wait, max=self.max_wait, jitter=self.initial_wait
+            multiplier=self.initial_wait, max=self.max_wait, jitter=self.initial_wait
         )
         return backoff(retry_state)
 

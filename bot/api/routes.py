@@ -58,6 +58,10 @@ class Problem(Exception):
 # -- middleware: auth, audit, errors, idempotency ----------------------------------------
 
 
+#: the API token a request was authenticated with (set by :func:`guard`)
+TOKEN = web.RequestKey("token", TokenInfo)
+
+
 def _need(request: web.Request) -> str:
     return "read" if request.method in ("GET", "HEAD") else "read-write"
 
@@ -68,7 +72,7 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     try:
         token = await _authenticate(request)
-        request["token"] = token
+        request[TOKEN] = token
         await _audit(request, token)
         if request.method in ("POST", "PATCH", "DELETE") and "Idempotency-Key" in request.headers:
             return await _idempotent(request, handler, token)
@@ -210,7 +214,7 @@ async def _body(request: web.Request, model: type[BaseModel]) -> Any:
 
 
 def _who(request: web.Request) -> handlers.Requester:
-    token: TokenInfo = request["token"]
+    token = request[TOKEN]
     return handlers.Requester(
         workspace=token.workspace,
         user_id=f"api:{token.name}"[:64],

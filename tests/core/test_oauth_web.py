@@ -24,6 +24,14 @@ async def web(services):
     await server.close()
 
 
+def as_browser(web: httpx.AsyncClient, cookie: str | None) -> httpx.AsyncClient:
+    """The client as the browser holding ``cookie`` (golive's OAuth cookie) and no other."""
+    web.cookies.clear()
+    if cookie is not None:
+        web.cookies.set(COOKIE, cookie)
+    return web
+
+
 async def _start(services, web, user="U1"):
     link = await services.connections.begin("w", user, "youtube")
     path = urlsplit(link)
@@ -41,7 +49,7 @@ async def _start(services, web, user="U1"):
 
 async def test_connect_and_callback_store_encrypted_tokens(services, web):
     back, cookie = await _start(services, web)
-    response = await web.get(f"{back.path}?{back.query}", cookies={COOKIE: cookie})
+    response = await as_browser(web, cookie).get(f"{back.path}?{back.query}")
     assert response.status_code == 200
     assert "connected" in response.text
     async with services.db.sessions() as session:
@@ -52,9 +60,9 @@ async def test_connect_and_callback_store_encrypted_tokens(services, web):
 
 async def test_replayed_state_is_rejected(services, web):
     back, cookie = await _start(services, web)
-    first = await web.get(f"{back.path}?{back.query}", cookies={COOKIE: cookie})
+    first = await as_browser(web, cookie).get(f"{back.path}?{back.query}")
     assert first.status_code == 200
-    again = await web.get(f"{back.path}?{back.query}", cookies={COOKIE: cookie})
+    again = await as_browser(web, cookie).get(f"{back.path}?{back.query}")
     assert again.status_code == 400
     assert "already used" in again.text
 
@@ -65,7 +73,7 @@ async def test_expired_state_is_rejected(services, web):
         await session.execute(
             update(OAuthState).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    response = await web.get(f"{back.path}?{back.query}", cookies={COOKIE: cookie})
+    response = await as_browser(web, cookie).get(f"{back.path}?{back.query}")
     assert response.status_code == 400
     assert "expired" in response.text
 
@@ -73,11 +81,11 @@ async def test_expired_state_is_rejected(services, web):
 async def test_wrong_state_and_other_browser_are_rejected(services, web):
     back, cookie = await _start(services, web)
     query = parse_qs(back.query)
-    wrong = await web.get(
-        back.path, params={"state": "forged", "code": query["code"][0]}, cookies={COOKIE: cookie}
+    wrong = await as_browser(web, cookie).get(
+        back.path, params={"state": "forged", "code": query["code"][0]}
     )
     assert wrong.status_code == 400 and "not valid" in wrong.text
-    other = await web.get(f"{back.path}?{back.query}", cookies={COOKIE: "another-browser"})
+    other = await as_browser(web, "another-browser").get(f"{back.path}?{back.query}")
     assert other.status_code == 400 and "different browser" in other.text
     async with services.db.sessions() as session:
         assert (await session.execute(select(Connection))).first() is None
