@@ -75,11 +75,14 @@ async def test_batches_are_coalesced_inert_and_within_the_channel_limit(
     assert "**bold**" not in hostile and "\nfake" not in first["content"].split("hello")[0]
     # YouTube offers moderation: each post carries a select over its lines, values = line ids
     ids = {line.id for line in sent}
+    offered_ids: list[str] = []
     for _, body in posts:
+        assert body["components"], "a post of moderatable lines carries a select"
         for row in body["components"]:
             [select] = row["components"]
             assert 1 <= len(select["options"]) <= 25 and len(select["custom_id"]) <= 100
-            assert {o["value"] for o in select["options"]} <= ids
+            offered_ids.extend(o["value"] for o in select["options"])
+    assert sorted(offered_ids) == sorted(ids)  # every relayed line offered exactly once
     label = first["components"][0]["components"][0]["options"][0]["label"]
     assert len(label) <= 100 and "\x07" not in label and "\u202e" not in label
 
