@@ -123,9 +123,7 @@ class ChatService:
             AlreadyStored(), self.relay, hold=self._hold, remember=self.moderation.remember
         )
         self.collection = ChatCollection(self.store, on_lines=self._collected)
-        #: platforms collected per running broadcast, their collectors, and every platform
-        #: tried (collected or not)
-        self.platforms: dict[str, list[str]] = {}
+        #: the collectors of each running broadcast, and every platform tried (read or not)
         self._collectors: dict[str, list[Any]] = {}
         self._tried: dict[str, set[str]] = {}
         #: False in ``golive serve`` until both chats' relay targets are registered, so chat
@@ -136,7 +134,7 @@ class ChatService:
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"ChatService(running={sorted(self.platforms)!r})"
+        return f"ChatService(running={sorted(self._collectors)!r})"
 
     def register(self, target: RelayTarget) -> None:
         """A chat adapter's relay target (Slack, Discord); threads in that chat get chat."""
@@ -144,6 +142,14 @@ class ChatService:
 
     def unregister(self, chat: str) -> None:
         self.relay.targets.pop(chat, None)
+
+    @property
+    def platforms(self) -> dict[str, list[str]]:
+        """The platforms collected per running broadcast."""
+        return {bid: [c.platform for c in found] for bid, found in self._collectors.items()}
+
+    def running_any(self) -> bool:
+        return bool(self._collectors)
 
     def running(self, broadcast_id: str) -> bool:
         return self.collection.running(broadcast_id)
@@ -182,14 +188,12 @@ class ChatService:
             )
             self.pipeline.set_rules(workspace, await load_rules(self.services.db, workspace))
             self.pipeline.follow(workspace, stream.id, threads(copies))
-            self.platforms[stream.id] = []
             self._collectors[stream.id] = []
             self._tried[stream.id] = set()
             self.collection.start(stream.id, await self._new_collectors(workspace, stream))
-            log.info(
-                "live chat of %s: collecting %s", stream.id, ", ".join(self.platforms[stream.id])
-            )
-            return self.platforms[stream.id]
+            collected = self.platforms[stream.id]
+            log.info("live chat of %s: collecting %s", stream.id, ", ".join(collected))
+            return collected
 
     async def _new_collectors(self, workspace: str, stream: Livestream) -> list[Any]:
         """Collectors for the broadcast's live platforms not tried yet (each is tried once,
@@ -203,10 +207,10 @@ class ChatService:
             collector = await self._collector(workspace, stream.id, row)
             if collector is not None:
                 collectors.append(collector)
-        self.platforms[stream.id].extend(c.platform for c in collectors)
-        self._collectors[stream.id].extend(collectors)
-        direct = frozenset(self.platforms[stream.id]) - {"restream"}
-        for collector in self._collectors[stream.id]:
+        running = self._collectors[stream.id]
+        running.extend(collectors)
+        direct = frozenset(c.platform for c in running) - {"restream"}
+        for collector in running:
             if hasattr(collector, "skip"):  # an aggregator: no second copy of a platform
                 collector.skip = direct
         return collectors
@@ -248,7 +252,6 @@ class ChatService:
         """Stop collecting and post what the relay still holds."""
         async with self._lock:
             await self.collection.stop(stream_id)
-            self.platforms.pop(stream_id, None)
             self._collectors.pop(stream_id, None)
             self._tried.pop(stream_id, None)
             try:
@@ -273,11 +276,11 @@ class ChatService:
         if not self.ready:
             return []
         if not self.owner:
-            for stream_id in list(self.platforms):
+            for stream_id in list(self._collectors):
                 await self.end(stream_id)
             return []
         rows = await self._live_with_chat()
-        gone = set(self.platforms) - {stream_id for _, stream_id in rows}
+        gone = set(self._collectors) - {stream_id for _, stream_id in rows}
         if gone:  # read again: a start in this process may have landed since the first read
             gone -= {stream_id for _, stream_id in await self._live_with_chat()}
         for stream_id in gone:
@@ -312,7 +315,6 @@ class ChatService:
 
     async def close(self) -> None:
         await self.collection.close()
-        self.platforms.clear()
         self._collectors.clear()
         self._tried.clear()
         await self.relay.close()

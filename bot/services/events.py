@@ -15,7 +15,7 @@ admin who made the change.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -173,19 +173,33 @@ class EventService:
                     )
         return refusals
 
-    async def cancel(self, kind: str, item_id: str) -> int:
-        """Remove the item's event from every server; returns how many went."""
-        removed = 0
+    async def _each_event(
+        self,
+        kind: str,
+        item_id: str,
+        doing: str,
+        act: Callable[[Calendar, str, str], Awaitable[None]],
+    ) -> int:
+        """``act(calendar, server, event id)`` on every stored event of the item; one server
+        failing never stops the others. Returns how many servers it worked on."""
+        done = 0
         for (chat, scope), event_id in (await self._stored(kind, item_id)).items():
             calendar = self.calendars.get(chat)
             if calendar is None:
                 continue
             try:
-                await calendar.remove(scope, event_id)
+                await act(calendar, scope, event_id)
             except Exception:
-                log.exception("could not remove the event of %s in %s %s", item_id, chat, scope)
+                log.exception("could not %s the event of %s in %s %s", doing, item_id, chat, scope)
                 continue
-            removed += 1
+            done += 1
+        return done
+
+    async def cancel(self, kind: str, item_id: str) -> int:
+        """Remove the item's event from every server; returns how many went."""
+        removed = await self._each_event(
+            kind, item_id, "remove", lambda calendar, scope, event: calendar.remove(scope, event)
+        )
         async with self.services.db.transaction() as session:
             await session.execute(
                 delete(ChatEvent).where(ChatEvent.item_kind == kind, ChatEvent.item_id == item_id)
@@ -196,26 +210,16 @@ class EventService:
         """After a start or stop: the item's events become active (``live``) or completed
         (``ended``); returns how many servers were told. Never raises: a broadcast stays live
         or ends whatever Discord answers."""
-        if status not in ("live", "ended"):
-            return 0
-        end = self.clock() + LIVE_AHEAD
-        told = 0
-        for (chat, scope), event_id in (await self._stored(kind, item_id)).items():
-            calendar = self.calendars.get(chat)
-            if calendar is None:
-                continue
-            try:
-                if status == "live":
-                    await calendar.going(scope, event_id, end)
-                else:
-                    await calendar.over(scope, event_id)
-            except Exception:
-                log.exception(
-                    "could not mark the event of %s %s in %s %s", kind, item_id, chat, scope
-                )
-                continue
-            told += 1
-        return told
+        if status == "live":
+            end = self.clock() + LIVE_AHEAD
+            return await self._each_event(
+                kind, item_id, "mark live", lambda c, scope, event: c.going(scope, event, end)
+            )
+        if status == "ended":
+            return await self._each_event(
+                kind, item_id, "complete", lambda c, scope, event: c.over(scope, event)
+            )
+        return 0
 
     async def extend_live(self) -> int:
         """Keep the events of every live broadcast from ending before it does (the leader runs

@@ -197,7 +197,7 @@ class Scheduler:
                     self._store().wakeup()  # see jobs other processes added or moved
                 if self.leader:
                     self._routines()
-                elif self.services.chat.platforms:
+                elif self.services.chat.running_any():
                     await self.services.chat.reconcile()  # not leading: hand its chat over
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("scheduler: leadership check failed")
